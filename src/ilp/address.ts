@@ -1,0 +1,30 @@
+/**
+ * ILP addresses (RFC 15 v2.0.0): `scheme 1*("." segment)`, segments `[A-Za-z0-9_~-]+`, at most 1023 chars.
+ */
+export const ILP_ADDRESS_MAX_LENGTH = 1023
+
+export const ILP_ADDRESS_SCHEMES = ['g', 'private', 'example', 'peer', 'self', 'test', 'test1', 'test2', 'test3', 'local'] as const
+export type IlpAddressScheme = (typeof ILP_ADDRESS_SCHEMES)[number]
+
+const ADDRESS_PATTERN = /^(g|private|example|peer|self|test[1-3]?|local)([.][a-zA-Z0-9_~-]+)+$/
+
+export function isValidIlpAddress(address: unknown): address is string {
+  return typeof address === 'string' && address.length <= ILP_ADDRESS_MAX_LENGTH && ADDRESS_PATTERN.test(address)
+}
+
+/** The allocation scheme (first segment) of an address. */
+export function addressScheme(address: string): string {
+  const dot = address.indexOf('.')
+  return dot === -1 ? address : address.slice(0, dot)
+}
+
+/** True for the testnet schemes (`test`, `test1`..`test3`), which must never mix with `g` (RFC 34). */
+export function isTestnetAddress(address: string): boolean {
+  return /^test[1-3]?(\.|$)/.test(address)
+}
+
+/** `prefix` equals `address` or is a whole-segment prefix of it (`g.a` covers `g.a.b`, not `g.ab`). */
+export function isAddressPrefixOf(prefix: string, address: string): boolean {
+  if (prefix === '') return true
+  return address.startsWith(prefix) && (address.length === prefix.length || address.charCodeAt(prefix.length) === 46 /* . */)
+}

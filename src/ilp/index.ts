@@ -1,0 +1,5 @@
+export * from './types.js'
+export * from './address.js'
+export * from './timestamp.js'
+export * from './errors.js'
+export * from './packet.js'

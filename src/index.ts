@@ -1,0 +1,3 @@
+/** The library: every layer's public parts, exported from the package root. */
+export * from './oer/index.js'
+export * from './ilp/index.js'

@@ -1,0 +1,29 @@
+import type { IlpPrepare, IlpReply } from '../ilp/types.js'
+
+/** What a link calls with each Prepare that arrives from its peer. It resolves to the reply to send back. */
+export type IncomingPrepareHandler = (prepare: IlpPrepare, signal?: AbortSignal) => Promise<IlpReply>
+
+/**
+ * A bilateral link to one peer (ARCHITECTURE.md): the only thing that knows about sockets.
+ * `send` resolves with the peer's Fulfill or Reject. It rejects its promise with a `LinkError` when the packet
+ * could not be delivered or no reply came (down, timeout, protocol error); the connector turns that into a
+ * T01/T00/R00 Reject carrying its own address.
+ */
+export interface Link {
+  send(prepare: IlpPrepare, signal?: AbortSignal): Promise<IlpReply>
+  handle(handler: IncomingPrepareHandler): void
+  close(): Promise<void>
+  /** True while packets can be sent (authenticated socket, or a stateless transport). */
+  readonly connected: boolean
+}
+
+export type LinkErrorCode = 'LINK_DOWN' | 'LINK_TIMEOUT' | 'LINK_PROTOCOL' | 'LINK_REMOTE' | 'LINK_CLOSED' | 'LINK_OVERLOADED'
+
+export class LinkError extends Error {
+  override readonly name = 'LinkError'
+  readonly code: LinkErrorCode
+  constructor(code: LinkErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.code = code
+  }
+}

@@ -1,0 +1,3 @@
+export { CodecError, isCodecError, type CodecErrorCode } from './errors.js'
+export { Reader, MAX_UINT64, latin1 } from './reader.js'
+export { Writer, lengthPrefixSize, varUIntSize, varUIntBodySize, varOctetStringSize, utf8Length } from './writer.js'

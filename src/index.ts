@@ -1,3 +1,4 @@
 /** The library: every layer's public parts, exported from the package root. */
 export * from './oer/index.js'
 export * from './ilp/index.js'
+export * from './money/index.js'

@@ -1,0 +1,133 @@
+/**
+ * An account as written in the config file and in admin API bodies (snake_case, amounts as integers or strings),
+ * and its conversion to the Account model (camelCase, bigint) and back to JSON (amounts as strings).
+ */
+import { z } from 'zod'
+import type { Account } from '../accounts/types.js'
+import { accountId, amount, assetCode, assetScale, formatIssues, ilpAddress, integer, routePrefix, signedAmount } from './config-values.js'
+
+/** A token is a shared secret; 256 characters is far beyond any sane one and bounds what we compare. */
+const TOKEN_MAX_LENGTH = 256
+const token = z.string().min(1).max(TOKEN_MAX_LENGTH)
+/** Routes per account: a bound on what one body can add to the routing table. */
+export const ROUTES_PER_ACCOUNT_MAX = 1000
+
+export const accountSchema = z.strictObject({
+  id: accountId,
+  relation: z.enum(['parent', 'peer', 'child']).default('peer'),
+  asset_code: assetCode.optional(),
+  asset_scale: assetScale.optional(),
+  ilp_address: ilpAddress.optional(),
+  max_packet_amount: amount.optional(),
+  min_balance: signedAmount.optional(),
+  max_balance: signedAmount.optional(),
+  settle_threshold: signedAmount.optional(),
+  settle_to: signedAmount.optional(),
+  packets_per_minute: integer(1, Number.MAX_SAFE_INTEGER).optional(),
+  amount_per_minute: amount.optional(),
+  routes: z.array(routePrefix).max(ROUTES_PER_ACCOUNT_MAX).optional(),
+  btp: z.strictObject({ url: z.string().regex(/^btp\+wss?:\/\//, { message: 'expected btp+ws:// or btp+wss://' }).optional(), incoming_token: token.optional() }).optional(),
+  http: z
+    .strictObject({
+      url: z.url({ protocol: /^https?$/ }).optional(),
+      incoming_token: token.optional(),
+      outgoing_token: token.optional(),
+      mode: z.enum(['sync', 'async']).optional(),
+    })
+    .optional(),
+})
+
+export type AccountInput = z.input<typeof accountSchema>
+export type ParsedAccount = z.output<typeof accountSchema>
+
+/** The node-wide asset, used where an account does not name its own. */
+export interface AssetDefaults {
+  readonly assetCode: string
+  readonly assetScale: number
+}
+
+export class AccountConfigError extends Error {
+  override readonly name = 'AccountConfigError'
+  readonly code = 'ACCOUNT_INVALID'
+  /** The first bad field, e.g. `max_balance` or `btp.url`. */
+  readonly field: string
+  constructor(message: string, field: string) {
+    super(message)
+    this.field = field
+  }
+}
+
+/** Validates one account body; throws AccountConfigError naming the field. `root` prefixes paths (`accounts[2]`). */
+export function parseAccount(input: unknown, defaults: AssetDefaults, root = ''): Account {
+  const result = accountSchema.safeParse(input)
+  if (!result.success) {
+    const first = result.error.issues[0]
+    const field = first?.code === 'unrecognized_keys' ? first.keys[0] ?? '' : (first?.path ?? []).map(String).join('.')
+    throw new AccountConfigError(formatIssues(result.error, root), field)
+  }
+  return toAccount(result.data, defaults, root)
+}
+
+export function toAccount(a: ParsedAccount, defaults: AssetDefaults, root = ''): Account {
+  const where = (field: string) => (root ? `${root}.${field}` : field)
+  if (a.min_balance !== undefined && a.max_balance !== undefined && a.min_balance > a.max_balance) {
+    throw new AccountConfigError(`${where('min_balance')}: must not exceed max_balance`, 'min_balance')
+  }
+  if (a.settle_to !== undefined && a.settle_threshold === undefined) {
+    throw new AccountConfigError(`${where('settle_to')}: needs settle_threshold`, 'settle_to')
+  }
+  const account: Account = {
+    id: a.id,
+    relation: a.relation,
+    assetCode: a.asset_code ?? defaults.assetCode,
+    assetScale: a.asset_scale ?? defaults.assetScale,
+    ...(a.ilp_address !== undefined && { ilpAddress: a.ilp_address }),
+    ...(a.max_packet_amount !== undefined && { maxPacketAmount: a.max_packet_amount }),
+    ...(a.min_balance !== undefined && { minBalance: a.min_balance }),
+    ...(a.max_balance !== undefined && { maxBalance: a.max_balance }),
+    ...(a.settle_threshold !== undefined && { settleThreshold: a.settle_threshold }),
+    ...(a.settle_to !== undefined && { settleTo: a.settle_to }),
+    ...(a.packets_per_minute !== undefined && { packetsPerMinute: a.packets_per_minute }),
+    ...(a.amount_per_minute !== undefined && { amountPerMinute: a.amount_per_minute }),
+    ...(a.routes !== undefined && { routes: a.routes }),
+    ...(a.btp !== undefined && { btp: { url: a.btp.url, incomingToken: a.btp.incoming_token } }),
+    ...(a.http !== undefined && {
+      http: { url: a.http.url, incomingToken: a.http.incoming_token, outgoingToken: a.http.outgoing_token, mode: a.http.mode },
+    }),
+  }
+  return stripUndefined(account)
+}
+
+/** JSON view of an account: amounts as strings; with `secrets: false` tokens are left out (admin API output). */
+export function accountToJson(account: Account, { secrets = false } = {}): Record<string, unknown> {
+  const str = (v: bigint | undefined) => (v === undefined ? undefined : v.toString())
+  const btp = account.btp && { url: account.btp.url, incoming_token: secrets ? account.btp.incomingToken : undefined }
+  const http = account.http && {
+    url: account.http.url,
+    mode: account.http.mode,
+    incoming_token: secrets ? account.http.incomingToken : undefined,
+    outgoing_token: secrets ? account.http.outgoingToken : undefined,
+  }
+  return stripUndefined({
+    id: account.id,
+    relation: account.relation,
+    asset_code: account.assetCode,
+    asset_scale: account.assetScale,
+    ilp_address: account.ilpAddress,
+    max_packet_amount: str(account.maxPacketAmount),
+    min_balance: str(account.minBalance),
+    max_balance: str(account.maxBalance),
+    settle_threshold: str(account.settleThreshold),
+    settle_to: str(account.settleTo),
+    packets_per_minute: account.packetsPerMinute,
+    amount_per_minute: str(account.amountPerMinute),
+    routes: account.routes,
+    btp: btp && stripUndefined(btp),
+    http: http && stripUndefined(http),
+  })
+}
+
+function stripUndefined<T extends object>(o: T): T {
+  for (const key of Object.keys(o) as (keyof T)[]) if (o[key] === undefined) delete o[key]
+  return o
+}

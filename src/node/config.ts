@@ -1,0 +1,186 @@
+/**
+ * The node's configuration: one YAML file, every key overridable by an `ILP_*` environment variable
+ * (see applyEnvOverrides and docs/configuration.md), validated with zod; errors name the bad key.
+ */
+import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { parse as parseYaml } from 'yaml'
+import { z } from 'zod'
+import type { Account } from '../accounts/types.js'
+import { accountSchema, toAccount, AccountConfigError } from './account-config.js'
+import { assetCode, assetScale, decimal, formatIssues, ilpAddress, integer, listen, type ListenAddress } from './config-values.js'
+import { applyEnvOverrides, EnvOverrideError } from './config-env.js'
+
+export const DEFAULT_ADMIN_LISTEN = '127.0.0.1:7770'
+export const DEFAULT_STORE = 'sqlite:./data/ilp-node.sqlite'
+/** ILP over HTTP and BTP time out well inside the default 30 s packet expiry. */
+export const DEFAULT_MAX_HOLD_TIME_MS = 30_000
+/** RFC 27 leaves the message window to the connector; ilp-connector uses 1 s. */
+export const DEFAULT_MIN_MESSAGE_WINDOW_MS = 1_000
+export const DEFAULT_RATES_POLL_INTERVAL_MS = 60_000
+export const DEFAULT_RATES_MAX_AGE_MS = 300_000
+/** Config files beyond this are refused: a bound on what we parse. */
+export const CONFIG_FILE_MAX_BYTES = 4 * 1024 * 1024
+/** Random admin tokens carry 256 bits. */
+const ADMIN_TOKEN_BYTES = 32
+const ADMIN_TOKEN_MIN_LENGTH = 16
+export const ACCOUNTS_MAX = 10_000
+
+const storeSchema = z.string().refine((s) => s === 'memory' || (s.startsWith('sqlite:') && s.length > 'sqlite:'.length), {
+  message: 'expected "memory" or "sqlite:PATH"',
+})
+
+const listenerSchema = z.strictObject({ listen: listen.optional() })
+
+export const configSchema = z.strictObject({
+  ilp_address: ilpAddress.optional(),
+  asset_code: assetCode.default('USD'),
+  asset_scale: assetScale.default(9),
+  store: storeSchema.default(DEFAULT_STORE),
+  log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  admin: z
+    .strictObject({
+      listen: listen.prefault(DEFAULT_ADMIN_LISTEN),
+      token: z.string().min(ADMIN_TOKEN_MIN_LENGTH, { message: `must be at least ${ADMIN_TOKEN_MIN_LENGTH} characters` }).optional(),
+    })
+    .prefault({}),
+  rates: z.record(z.string().regex(/^[A-Za-z0-9]{1,16}$/, { message: 'asset codes are 1-16 letters or digits' }), decimal).default({}),
+  rates_url: z.url({ protocol: /^https?$/ }).optional(),
+  rates_poll_interval_ms: integer(1_000, 86_400_000).default(DEFAULT_RATES_POLL_INTERVAL_MS),
+  rates_max_age_ms: integer(1_000, 30 * 86_400_000).default(DEFAULT_RATES_MAX_AGE_MS),
+  spread: decimal.default('0'),
+  min_message_window_ms: integer(0, 60_000).default(DEFAULT_MIN_MESSAGE_WINDOW_MS),
+  max_hold_time_ms: integer(1_000, 600_000).default(DEFAULT_MAX_HOLD_TIME_MS),
+  accounts: z.array(z.unknown()).max(ACCOUNTS_MAX).default([]),
+  btp: listenerSchema.optional(),
+  http: listenerSchema.optional(),
+})
+
+export type StoreConfig = { kind: 'memory' } | { kind: 'sqlite'; path: string }
+
+/** The validated configuration createNode takes. */
+export interface NodeConfig {
+  /** Unset: learned from the parent account by ILDCP once its link is up. */
+  readonly ilpAddress?: string
+  readonly assetCode: string
+  readonly assetScale: number
+  readonly store: StoreConfig
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+  readonly admin: { readonly listen: ListenAddress; readonly token: string; readonly tokenGenerated: boolean }
+  /** Units of each asset per unit of the base asset, exact decimal text. */
+  readonly rates: Readonly<Record<string, string>>
+  readonly ratesUrl?: string
+  readonly ratesPollIntervalMs: number
+  readonly ratesMaxAgeMs: number
+  /** Decimal fraction kept by the node on each conversion, e.g. "0.002". */
+  readonly spread: string
+  readonly minMessageWindowMs: number
+  readonly maxHoldTimeMs: number
+  readonly accounts: readonly Account[]
+  readonly btp?: { readonly listen?: ListenAddress }
+  readonly http?: { readonly listen?: ListenAddress }
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError'
+  readonly code = 'CONFIG_INVALID'
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options)
+  }
+}
+
+export interface LoadConfigOptions {
+  /** Path of the YAML file; unset = defaults plus environment. */
+  path?: string
+  /** Defaults to process.env. */
+  env?: Readonly<Record<string, string | undefined>>
+}
+
+/** Reads the file (if any), applies `ILP_*` overrides, validates. Throws ConfigError naming the bad key. */
+export function loadConfig({ path, env = process.env }: LoadConfigOptions = {}): NodeConfig {
+  const raw = path === undefined ? {} : readConfigFile(path)
+  let merged: Record<string, unknown>
+  try {
+    merged = applyEnvOverrides(raw, env, Object.keys(configSchema.shape))
+  } catch (e) {
+    if (e instanceof EnvOverrideError) throw new ConfigError(`invalid environment: ${e.message}`, { cause: e })
+    throw e
+  }
+  return parseConfig(merged)
+}
+
+export function readConfigFile(path: string): Record<string, unknown> {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (cause) {
+    throw new ConfigError(`cannot read config file ${path}: ${(cause as Error).message}`, { cause })
+  }
+  if (text.length > CONFIG_FILE_MAX_BYTES) throw new ConfigError(`config file ${path} is larger than ${CONFIG_FILE_MAX_BYTES} bytes`)
+  let doc: unknown
+  try {
+    // Integers become bigint so that amounts above 2^53 stay exact.
+    doc = parseYaml(text, { intAsBigInt: true, maxAliasCount: 100 })
+  } catch (cause) {
+    throw new ConfigError(`config file ${path} is not valid YAML: ${(cause as Error).message}`, { cause })
+  }
+  if (doc === null || doc === undefined) return {}
+  if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(`config file ${path} must be a YAML mapping of keys`)
+  return doc as Record<string, unknown>
+}
+
+/** Validates a raw (snake_case) config object. */
+export function parseConfig(raw: unknown): NodeConfig {
+  const result = configSchema.safeParse(raw)
+  if (!result.success) throw new ConfigError(`invalid config: ${formatIssues(result.error)}`)
+  const c = result.data
+  const defaults = { assetCode: c.asset_code, assetScale: c.asset_scale }
+  const accounts = c.accounts.map((input, i) => parseConfigAccount(input, defaults, `accounts[${i}]`))
+  checkUniqueIds(accounts)
+  if (accounts.filter((a) => a.relation === 'parent').length > 1 && c.ilp_address === undefined) {
+    throw new ConfigError('invalid config: ilp_address: must be set when there is more than one parent account')
+  }
+  const token = c.admin.token
+  return {
+    ...(c.ilp_address !== undefined && { ilpAddress: c.ilp_address }),
+    assetCode: c.asset_code,
+    assetScale: c.asset_scale,
+    store: c.store === 'memory' ? { kind: 'memory' } : { kind: 'sqlite', path: c.store.slice('sqlite:'.length) },
+    logLevel: c.log_level,
+    admin: { listen: c.admin.listen, token: token ?? randomBytes(ADMIN_TOKEN_BYTES).toString('base64url'), tokenGenerated: token === undefined },
+    rates: c.rates,
+    ...(c.rates_url !== undefined && { ratesUrl: c.rates_url }),
+    ratesPollIntervalMs: c.rates_poll_interval_ms,
+    ratesMaxAgeMs: c.rates_max_age_ms,
+    spread: c.spread,
+    minMessageWindowMs: c.min_message_window_ms,
+    maxHoldTimeMs: c.max_hold_time_ms,
+    accounts,
+    ...(c.btp !== undefined && { btp: c.btp }),
+    ...(c.http !== undefined && { http: c.http }),
+  }
+}
+
+function parseConfigAccount(input: unknown, defaults: { assetCode: string; assetScale: number }, root: string): Account {
+  const result = accountSchema.safeParse(input)
+  if (!result.success) throw new ConfigError(`invalid config: ${formatIssues(result.error, root)}`)
+  try {
+    return toAccount(result.data, defaults, root)
+  } catch (e) {
+    if (e instanceof AccountConfigError) throw new ConfigError(`invalid config: ${e.message}`)
+    throw e
+  }
+}
+
+function checkUniqueIds(accounts: readonly Account[]): void {
+  const seen = new Set<string>()
+  accounts.forEach((a, i) => {
+    if (seen.has(a.id)) throw new ConfigError(`invalid config: accounts[${i}].id: duplicate account id "${a.id}"`)
+    seen.add(a.id)
+  })
+}
+
+/** A fresh address for a node started with no config: `test.<random>` (RFC 15 test scheme). */
+export function randomTestAddress(): string {
+  return `test.node${randomBytes(6).toString('hex')}`
+}

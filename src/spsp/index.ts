@@ -1,0 +1,40 @@
+/** SPSP (RFC 9) and payment pointers (RFC 26): the application layer. */
+export { SpspError, isSpspError, type SpspErrorCode } from './errors.js'
+export {
+  WELL_KNOWN_PAY_PATH,
+  POINTER_MAX_LENGTH,
+  parsePaymentPointer,
+  isValidPaymentPointer,
+  paymentPointerToUrl,
+  resolveSpspEndpoint,
+  checkEndpointUrl,
+  isLoopbackHost,
+  urlToPaymentPointer,
+  type PaymentPointer,
+  type ResolveOptions,
+} from './pointer.js'
+export { SHARED_SECRET_LENGTH, encodeBase64, decodeSharedSecret } from './secret.js'
+export {
+  SPSP_ACCEPT,
+  SPSP_QUERY_TIMEOUT_MS,
+  SPSP_MAX_REDIRECTS,
+  querySpsp,
+  parseSpspBody,
+  parseMaxAge,
+  type SpspQueryOptions,
+  type SpspResponse,
+} from './client.js'
+export {
+  SPSP_CONTENT_TYPE,
+  SPSP_CORS_HEADERS,
+  createSpspResponder,
+  acceptsSpsp,
+  type SpspCredentials,
+  type ReceiptRequest,
+  type GenerateCredentials,
+  type SpspServerOptions,
+  type SpspHttpRequest,
+  type SpspHttpResponse,
+  type SpspResponder,
+} from './server.js'
+export { spspFastifyPlugin, spspRequestListener, listenSpsp, type SpspHttpServer } from './http.js'

@@ -1,0 +1,21 @@
+/** STREAM (RFC 29): codec, crypto, receipts, receiver and sender. */
+export * from './frames.js'
+export * from './packet.js'
+export {
+  AUTH_TAG_LENGTH,
+  ENCRYPTION_OVERHEAD,
+  IV_LENGTH,
+  SHARED_SECRET_LENGTH,
+  conditionFor,
+  decryptStreamData,
+  decryptStreamPacket,
+  deriveSharedSecretKeygen,
+  deriveStreamKeys,
+  encryptStreamData,
+  encryptStreamPacket,
+  fulfillmentFor,
+  randomCondition,
+  sharedSecretFromToken,
+  type StreamKeys,
+} from './crypto.js'
+export * from './receipt.js'

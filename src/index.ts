@@ -2,3 +2,4 @@
 export * from './oer/index.js'
 export * from './ilp/index.js'
 export * from './money/index.js'
+export * from './spsp/index.js'

@@ -13,7 +13,7 @@ export {
   type PaymentPointer,
   type ResolveOptions,
 } from './pointer.js'
-export { SHARED_SECRET_LENGTH, encodeBase64, decodeSharedSecret } from './secret.js'
+export { decodeSharedSecret } from './secret.js'
 export {
   SPSP_ACCEPT,
   SPSP_QUERY_TIMEOUT_MS,

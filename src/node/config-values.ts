@@ -78,10 +78,10 @@ function numberText(value: number | bigint): string {
 
 export const ilpAddress = z.string().refine(isValidIlpAddress, { message: 'not a valid ILP address (RFC 15)' })
 
-/** A route prefix: an ILP address, or a bare scheme like `g` / `test` for a default route. */
-export const routePrefix = z
-  .string()
-  .refine((p) => /^[a-zA-Z0-9]+$/.test(p) || isValidIlpAddress(p), { message: 'not a valid ILP address prefix' })
+/** A route prefix: an ILP address, a bare scheme (`g`, `test`) or '' for the default route (as the routing table). */
+export const routePrefix = z.string().refine((p) => p === '' || /^(g|private|example|peer|self|test[1-3]?|local)$/.test(p) || isValidIlpAddress(p), {
+  message: 'not a valid ILP address prefix',
+})
 
 export interface ListenAddress {
   readonly host: string

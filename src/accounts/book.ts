@@ -1,0 +1,154 @@
+/**
+ * The synchronous heart of every ledger adapter: balances and reservations in memory, decided and applied with
+ * no await in between (STYLE.md habit 8). Adapters add durability around it (memory: none; sqlite: group commit).
+ */
+import { isU64 } from '../money/index.js'
+import { LedgerError, invariant } from './errors.js'
+import type { Account, BalanceSnapshot, Hold, ReserveResult } from './types.js'
+
+export interface Leg {
+  readonly accountId: string
+  readonly delta: bigint
+}
+
+interface Position {
+  balance: bigint
+  pendingIncoming: bigint
+  pendingOutgoing: bigint
+}
+
+export interface Book {
+  reserveIncoming(account: Account, amount: bigint): ReserveResult
+  reserveOutgoing(account: Account, amount: bigint): ReserveResult
+  release(hold: Hold): void
+  /** Consumes every hold (all checked before any is applied) and applies them; returns the entry's legs. */
+  applyCommit(holds: readonly Hold[]): Leg[]
+  /** Applies a direct change; returns its one leg. */
+  applyAdjust(accountId: string, delta: bigint): Leg[]
+  snapshot(accountId: string): BalanceSnapshot
+  /** Committed balances of every account the book has seen. */
+  balances(): ReadonlyMap<string, bigint>
+  /** Holds issued and not yet consumed (packets in flight). */
+  liveHolds(): number
+}
+
+function checkAmount(amount: bigint): void {
+  if (typeof amount !== 'bigint' || !isU64(amount)) {
+    throw new LedgerError('LEDGER_INVALID_AMOUNT', `amount must be a u64 bigint, got ${String(amount)}`)
+  }
+}
+
+/** A book starting from `initial` committed balances (loaded from a store). */
+export function createBook(initial: Iterable<[string, bigint]> = []): Book {
+  const positions = new Map<string, Position>()
+  const live = new Set<Hold>()
+  for (const [accountId, balance] of initial) positions.set(accountId, { balance, pendingIncoming: 0n, pendingOutgoing: 0n })
+
+  function position(accountId: string): Position {
+    let p = positions.get(accountId)
+    if (p === undefined) {
+      p = { balance: 0n, pendingIncoming: 0n, pendingOutgoing: 0n }
+      positions.set(accountId, p)
+    }
+    return p
+  }
+
+  function issue(accountId: string, amount: bigint, direction: Hold['direction']): ReserveResult {
+    const hold: Hold = Object.freeze({ accountId, amount, direction })
+    live.add(hold)
+    return { ok: true, hold }
+  }
+
+  function consume(hold: Hold): void {
+    if (!live.delete(hold)) {
+      throw new LedgerError('LEDGER_HOLD_CONSUMED', `hold on ${hold.accountId} (${hold.amount}) was already consumed or is not ours`)
+    }
+  }
+
+  /** Takes the hold's amount out of its pending total; returns the position. */
+  function unreserve(hold: Hold): Position {
+    const p = position(hold.accountId)
+    if (hold.direction === 'incoming') {
+      p.pendingIncoming -= hold.amount
+      invariant(p.pendingIncoming >= 0n, `pendingIncoming of ${hold.accountId} went negative`)
+    } else {
+      p.pendingOutgoing -= hold.amount
+      invariant(p.pendingOutgoing >= 0n, `pendingOutgoing of ${hold.accountId} went negative`)
+    }
+    return p
+  }
+
+  return {
+    reserveIncoming(account, amount) {
+      checkAmount(amount)
+      const p = position(account.id)
+      const minBalance = account.minBalance ?? 0n
+      const after = p.balance - p.pendingIncoming - amount
+      if (after < minBalance) {
+        return {
+          ok: false,
+          code: 'T04',
+          message: `insufficient balance: account ${account.id} would go to ${after}, minimum ${minBalance}`,
+        }
+      }
+      p.pendingIncoming += amount
+      return issue(account.id, amount, 'incoming')
+    },
+
+    reserveOutgoing(account, amount) {
+      checkAmount(amount)
+      const p = position(account.id)
+      const after = p.balance + p.pendingOutgoing + amount
+      if (account.maxBalance !== undefined && after > account.maxBalance) {
+        return {
+          ok: false,
+          code: 'T04',
+          message: `exceeded maximum balance: account ${account.id} would go to ${after}, maximum ${account.maxBalance}`,
+        }
+      }
+      p.pendingOutgoing += amount
+      return issue(account.id, amount, 'outgoing')
+    },
+
+    release(hold) {
+      consume(hold)
+      unreserve(hold)
+    },
+
+    applyCommit(holds) {
+      if (holds.length === 0) throw new LedgerError('LEDGER_INVALID_COMMIT', 'commit needs at least one hold')
+      if (new Set(holds).size !== holds.length) throw new LedgerError('LEDGER_INVALID_COMMIT', 'the same hold twice in one commit')
+      for (const hold of holds) {
+        if (!live.has(hold)) throw new LedgerError('LEDGER_HOLD_CONSUMED', `hold on ${hold.accountId} was already consumed or is not ours`)
+      }
+      return holds.map((hold) => {
+        consume(hold)
+        const delta = hold.direction === 'incoming' ? -hold.amount : hold.amount
+        unreserve(hold).balance += delta
+        return { accountId: hold.accountId, delta }
+      })
+    },
+
+    applyAdjust(accountId, delta) {
+      if (typeof delta !== 'bigint') throw new LedgerError('LEDGER_INVALID_AMOUNT', `delta must be a bigint, got ${String(delta)}`)
+      position(accountId).balance += delta
+      return [{ accountId, delta }]
+    },
+
+    snapshot(accountId) {
+      const p = positions.get(accountId)
+      if (p === undefined) return { balance: 0n, pendingIncoming: 0n, pendingOutgoing: 0n }
+      return { balance: p.balance, pendingIncoming: p.pendingIncoming, pendingOutgoing: p.pendingOutgoing }
+    },
+
+    balances() {
+      const out = new Map<string, bigint>()
+      for (const [id, p] of positions) out.set(id, p.balance)
+      return out
+    },
+
+    liveHolds() {
+      return live.size
+    },
+  }
+}

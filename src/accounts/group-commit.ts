@@ -1,0 +1,78 @@
+/**
+ * Group commit: many callers' writes share one transaction and one fsync (ARCHITECTURE.md "Money rules" 5).
+ * Items queue up during a tick; one setImmediate later (after the event loop has read every socket that was
+ * ready) they are written in batches of at most `batchMax`. Each caller's promise resolves when its batch is
+ * durable. A failed write fails every queued item and every later enqueue: durability is lost, the node must stop.
+ */
+import { LedgerError } from './errors.js'
+
+export interface GroupCommit<T> {
+  /** Resolves when `item` has been written durably. */
+  enqueue(item: T): Promise<void>
+  /** Resolves when everything enqueued so far is durable (rejects if the writer failed). */
+  drain(): Promise<void>
+  /** Items waiting to be written. */
+  queued(): number
+}
+
+export interface GroupCommitOptions<T> {
+  /** Writes one batch durably, synchronously (one transaction); throws on failure. */
+  readonly write: (batch: readonly T[]) => void
+  readonly batchMax: number
+}
+
+interface Waiting<T> {
+  readonly item: T
+  readonly resolve: () => void
+  readonly reject: (err: unknown) => void
+}
+
+export function createGroupCommit<T>(options: GroupCommitOptions<T>): GroupCommit<T> {
+  const { write, batchMax } = options
+  if (!Number.isInteger(batchMax) || batchMax < 1) throw new RangeError('batchMax must be a positive integer')
+  let queue: Waiting<T>[] = []
+  let scheduled = false
+  let failure: LedgerError | undefined
+  let lastPromise: Promise<void> = Promise.resolve()
+
+  function schedule(): void {
+    if (scheduled) return
+    scheduled = true
+    setImmediate(run)
+  }
+
+  /** Writes one batch, then yields to the event loop before the next, so one flush never starves the sockets. */
+  function run(): void {
+    scheduled = false
+    if (queue.length === 0 || failure !== undefined) return
+    const batch = queue.length <= batchMax ? queue : queue.slice(0, batchMax)
+    queue = queue.length <= batchMax ? [] : queue.slice(batchMax)
+    try {
+      write(batch.map((w) => w.item))
+    } catch (cause) {
+      failure = new LedgerError('LEDGER_WRITE_FAILED', 'durable write failed; the ledger refuses further work', { cause })
+      for (const w of [...batch, ...queue]) w.reject(failure)
+      queue = []
+      return
+    }
+    for (const w of batch) w.resolve()
+    if (queue.length > 0) schedule()
+  }
+
+  return {
+    enqueue(item) {
+      if (failure !== undefined) return Promise.reject(failure)
+      const promise = new Promise<void>((resolve, reject) => queue.push({ item, resolve, reject }))
+      schedule()
+      lastPromise = promise
+      return promise
+    },
+    drain() {
+      if (failure !== undefined) return Promise.reject(failure)
+      return queue.length === 0 ? Promise.resolve() : lastPromise
+    },
+    queued() {
+      return queue.length
+    },
+  }
+}

@@ -7,3 +7,12 @@ export { createMemoryLedger, createMemoryLedgerState, type MemoryLedgerOptions, 
 export { createSqliteLedger, COMMIT_BATCH_MAX, type SqliteLedgerOptions } from './sqlite-ledger.js'
 export { openLedgerDatabase, LEDGER_SCHEMA_VERSION, type SynchronousMode } from './schema.js'
 export { verifyLedger, type LedgerFileReport } from './verify.js'
+export {
+  ACCOUNT_ID_PATTERN,
+  ACCOUNT_ID_LENGTH_MAX,
+  isValidAccountId,
+  validateAccount,
+  encodeAccount,
+  decodeAccount,
+} from './account-config.js'
+export { createAccountStore, createSqliteAccountStore, type AccountStore, type SqliteAccountStoreOptions } from './account-store.js'

@@ -1,0 +1,261 @@
+/**
+ * `createConnector(options)`: the router role of the node. It holds the accounts, their links and the routing
+ * table, runs every incoming Prepare through the pipeline (pipeline.ts), and is the edge where an exception
+ * becomes a T00 Reject (logged) and where the observer hears about each packet.
+ *
+ * Routes it derives from accounts (the CCP speaker adds its own with source 'ccp'):
+ *  - `account.routes` → source 'static';
+ *  - a child's address (`ilpAddress`, else `<node>.<id>`) → source 'local';
+ *  - the default route '' → the first parent account, source 'local'.
+ */
+import type { Account, BalanceLedger } from '../accounts/types.js'
+import { IlpErrorCode, reject } from '../ilp/errors.js'
+import { decodePrepare, encodeIlpPacket } from '../ilp/packet.js'
+import { isValidIlpAddress } from '../ilp/address.js'
+import { isReject, type IlpPrepare, type IlpReply } from '../ilp/types.js'
+import type { Link } from '../link/types.js'
+import { Ratio } from '../money/index.js'
+import { isCodecError } from '../oer/errors.js'
+import { childAddress } from './addresses.js'
+import { silentLogger, type Logger, type NodeIdentity } from './context.js'
+import { createDeadlineTimer } from './deadlines.js'
+import { MAX_HOLD_TIME_MS, MIN_MESSAGE_WINDOW_MS } from './middleware/expiry.js'
+import { createPipeline } from './pipeline.js'
+import { createStaticRates, type RateSource } from './rates.js'
+import { createRoutingTable, type RoutingTable } from './routing-table.js'
+import type { HopRecord, PacketHandler } from './types.js'
+
+export interface PacketEvent {
+  readonly from: string
+  readonly to: string | undefined
+  readonly destination: string
+  readonly amountIn: bigint
+  readonly amountOut: bigint | undefined
+  readonly outcome: 'fulfilled' | 'rejected'
+  readonly code: string | undefined
+  readonly latencyMs: number
+}
+
+export interface ConnectorObserver {
+  onPacket(event: PacketEvent): void
+}
+
+export interface ConnectorOptions {
+  /** The node's ILP address; may be learned later (setAddress, e.g. from a parent by ILDCP). */
+  readonly address?: string
+  readonly assetCode: string
+  readonly assetScale: number
+  readonly ledger: BalanceLedger
+  /** Default: a static table with no entries (only same-asset hops can be priced). */
+  readonly rates?: RateSource
+  /** The node's margin on every hop, in [0, 1). Default 0. */
+  readonly spread?: Ratio
+  readonly minMessageWindowMs?: number
+  readonly maxHoldTimeMs?: number
+  readonly now?: () => number
+  readonly logger?: Logger
+  readonly observer?: ConnectorObserver
+}
+
+export interface Connector {
+  readonly address: string | undefined
+  readonly assetCode: string
+  readonly assetScale: number
+  setAddress(address: string): void
+  /** Adds an account; with a link, Prepares arriving on it enter the pipeline as from this account. */
+  addAccount(account: Account, link?: Link): void
+  /** Replaces an account's settings (same id); its derived routes and rate-limit state are rebuilt. */
+  updateAccount(account: Account): void
+  /** Removes the account, its routes (every source) and closes its link. */
+  removeAccount(id: string): Promise<void>
+  getAccount(id: string): Account | undefined
+  accounts(): Account[]
+  /** Attaches (or with undefined, detaches) the link of an account, e.g. a local STREAM receiver. */
+  setLink(accountId: string, link: Link | undefined): void
+  getLink(accountId: string): Link | undefined
+  /** Runs a Prepare from `accountId` through the pipeline. Never rejects its promise. */
+  handleIncoming(accountId: string, prepare: IlpPrepare): Promise<IlpReply>
+  /** The same for a Prepare as bytes: undecodable input gets F01. Returns the encoded reply. */
+  handleIncomingBytes(accountId: string, bytes: Uint8Array): Promise<Uint8Array>
+  /** Registers the handler of a peer protocol prefix (`peer.route`, `peer.settle`); undefined removes it. */
+  setPeerHandler(prefix: string, handler: PacketHandler | undefined): void
+  readonly routes: RoutingTable
+  readonly rates: RateSource
+  readonly ledger: BalanceLedger
+  /** Stops taking packets, closes every link it holds, answers packets in flight (R00). Ports are not closed. */
+  close(): Promise<void>
+}
+
+export function createConnector(options: ConnectorOptions): Connector {
+  const now = options.now ?? Date.now
+  const logger = options.logger ?? silentLogger
+  const rates = options.rates ?? createStaticRates({})
+  const self: NodeIdentity = { address: '' }
+  const accounts = new Map<string, Account>()
+  const links = new Map<string, Link>()
+  const peerHandlers = new Map<string, PacketHandler>()
+  const routes = createRoutingTable()
+  const deadlines = createDeadlineTimer({ now })
+  let closed = false
+
+  const pipeline = createPipeline({
+    self,
+    now,
+    ledger: options.ledger,
+    rates,
+    spread: options.spread ?? Ratio.ZERO,
+    minMessageWindowMs: options.minMessageWindowMs ?? MIN_MESSAGE_WINDOW_MS,
+    maxHoldTimeMs: options.maxHoldTimeMs ?? MAX_HOLD_TIME_MS,
+    routes,
+    accounts,
+    links,
+    peerHandlers,
+    deadlines,
+    logger,
+  })
+
+  function setAddress(address: string): void {
+    if (!isValidIlpAddress(address)) throw new RangeError(`invalid node address ${JSON.stringify(address)}`)
+    self.address = address
+    for (const account of accounts.values()) if (account.relation === 'child') deriveRoutes(account)
+  }
+
+  function deriveRoutes(account: Account): void {
+    routes.removeNextHop(account.id, 'static')
+    routes.removeNextHop(account.id, 'local')
+    for (const prefix of account.routes ?? []) routes.add({ prefix, nextHop: account.id, source: 'static' })
+    if (account.relation === 'child') {
+      const address = childAddress(self.address, account)
+      if (address !== undefined) routes.add({ prefix: address, nextHop: account.id, source: 'local' })
+      else if (self.address !== '') logger.warn({ account: account.id }, 'child account id is not a valid address segment; no route to it')
+    }
+    ensureDefaultRoute()
+  }
+
+  /** The default route goes to the first parent, and moves when that parent goes away. */
+  function ensureDefaultRoute(): void {
+    const current = routes.get('')
+    if (current !== undefined && current.source === 'local' && accounts.get(current.nextHop)?.relation === 'parent') return
+    if (current !== undefined && current.source !== 'local') return
+    if (current !== undefined) routes.remove('', 'local')
+    for (const account of accounts.values()) {
+      if (account.relation === 'parent') return routes.add({ prefix: '', nextHop: account.id, source: 'local' })
+    }
+  }
+
+  function setLink(accountId: string, link: Link | undefined): void {
+    if (!accounts.has(accountId)) throw new RangeError(`unknown account ${accountId}`)
+    if (link === undefined) return void links.delete(accountId)
+    links.set(accountId, link)
+    link.handle((prepare) => handleIncoming(accountId, prepare))
+  }
+
+  function addAccount(account: Account, link?: Link): void {
+    if (accounts.has(account.id)) throw new RangeError(`account ${account.id} already exists`)
+    accounts.set(account.id, account)
+    deriveRoutes(account)
+    if (link !== undefined) setLink(account.id, link)
+  }
+
+  function updateAccount(account: Account): void {
+    if (!accounts.has(account.id)) throw new RangeError(`unknown account ${account.id}`)
+    accounts.set(account.id, account)
+    pipeline.forgetAccount(account.id)
+    deriveRoutes(account)
+  }
+
+  async function removeAccount(id: string): Promise<void> {
+    if (!accounts.delete(id)) return
+    pipeline.forgetAccount(id)
+    routes.removeNextHop(id)
+    ensureDefaultRoute()
+    const link = links.get(id)
+    links.delete(id)
+    await link?.close()
+  }
+
+  function observe(from: string, prepare: IlpPrepare, hop: HopRecord, reply: IlpReply, startedMs: number): void {
+    const rejected = isReject(reply)
+    try {
+      options.observer!.onPacket({
+        from,
+        to: hop.to,
+        destination: prepare.destination,
+        amountIn: prepare.amount,
+        amountOut: hop.outgoingAmount,
+        outcome: rejected ? 'rejected' : 'fulfilled',
+        code: rejected ? reply.code : undefined,
+        latencyMs: now() - startedMs,
+      })
+    } catch (err) {
+      logger.warn({ err }, 'packet observer threw')
+    }
+  }
+
+  async function handleIncoming(accountId: string, prepare: IlpPrepare): Promise<IlpReply> {
+    const startedMs = options.observer === undefined ? 0 : now()
+    const from = accounts.get(accountId)
+    if (closed) return reject(IlpErrorCode.T00_INTERNAL_ERROR, self.address, 'the node is shutting down')
+    if (from === undefined) return reject(IlpErrorCode.T00_INTERNAL_ERROR, self.address, `account ${accountId} is not configured`)
+    const hop: HopRecord = { incomingHold: undefined, outgoingHold: undefined, to: undefined, outgoingAmount: undefined }
+    let reply: IlpReply
+    try {
+      reply = await pipeline.handle({ from, prepare, hop })
+    } catch (err) {
+      logger.error({ err, from: accountId, destination: prepare?.destination }, 'packet pipeline threw; answering T00')
+      reply = reject(IlpErrorCode.T00_INTERNAL_ERROR, self.address, 'internal error')
+    }
+    if (options.observer !== undefined) observe(accountId, prepare, hop, reply, startedMs)
+    return reply
+  }
+
+  async function handleIncomingBytes(accountId: string, bytes: Uint8Array): Promise<Uint8Array> {
+    let prepare: IlpPrepare
+    try {
+      prepare = decodePrepare(bytes)
+    } catch (err) {
+      if (!isCodecError(err)) throw err
+      return encodeIlpPacket(reject(IlpErrorCode.F01_INVALID_PACKET, self.address, `invalid Prepare: ${err.message}`))
+    }
+    return encodeIlpPacket(await handleIncoming(accountId, prepare))
+  }
+
+  async function close(): Promise<void> {
+    if (closed) return
+    closed = true
+    const open = [...links.values()]
+    links.clear()
+    await Promise.allSettled(open.map((link) => link.close()))
+    deadlines.expireAll()
+    deadlines.close()
+  }
+
+  if (options.address !== undefined) setAddress(options.address)
+
+  return {
+    get address() {
+      return self.address === '' ? undefined : self.address
+    },
+    assetCode: options.assetCode,
+    assetScale: options.assetScale,
+    setAddress,
+    addAccount,
+    updateAccount,
+    removeAccount,
+    getAccount: (id) => accounts.get(id),
+    accounts: () => [...accounts.values()],
+    setLink,
+    getLink: (id) => links.get(id),
+    handleIncoming,
+    handleIncomingBytes,
+    setPeerHandler(prefix, handler) {
+      if (!prefix.startsWith('peer.')) throw new RangeError(`peer protocol prefixes start with "peer.", got ${JSON.stringify(prefix)}`)
+      if (handler === undefined) peerHandlers.delete(prefix)
+      else peerHandlers.set(prefix, handler)
+    },
+    routes,
+    rates,
+    ledger: options.ledger,
+    close,
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * The last stage: forwards the Prepare on the next hop's link and turns whatever happens into a reply.
+ *  - no link, or a link that is down: T01;
+ *  - the outgoing Prepare is the incoming one with amount and expiry patched in place (patchPrepare);
+ *  - one deadline per packet at the outgoing expiry on the shared coarse timer: when it passes, R00 goes
+ *    upstream (at least minMessageWindowMs before the incoming expiry) whatever the next hop does later; a late
+ *    reply is dropped;
+ *  - a LinkError maps to a code (below), any other failure to T00;
+ *  - a Fulfill must hash to the condition (else F05) and arrive before the outgoing expiry (else R00);
+ *  - a Reject from downstream is relayed unchanged (its RAW bytes).
+ * Locally made Rejects carry the node's address in triggeredBy.
+ */
+import { createHash } from 'node:crypto'
+import { IlpErrorCode, reject } from '../../ilp/errors.js'
+import { patchPrepare } from '../../ilp/packet.js'
+import { isFulfill, type IlpFulfill, type IlpPrepare, type IlpReply } from '../../ilp/types.js'
+import { LinkError, type Link, type LinkErrorCode } from '../../link/types.js'
+import type { Logger, NodeIdentity } from '../context.js'
+import type { DeadlineTimer, Expirable } from '../deadlines.js'
+import type { OutgoingHandler } from '../types.js'
+
+/** How a link failure reads upstream. */
+export const LINK_ERROR_CODES: Readonly<Record<LinkErrorCode, string>> = {
+  LINK_DOWN: IlpErrorCode.T01_PEER_UNREACHABLE,
+  LINK_CLOSED: IlpErrorCode.T01_PEER_UNREACHABLE,
+  LINK_TIMEOUT: IlpErrorCode.R00_TRANSFER_TIMED_OUT,
+  LINK_OVERLOADED: IlpErrorCode.T03_CONNECTOR_BUSY,
+  LINK_PROTOCOL: IlpErrorCode.T00_INTERNAL_ERROR,
+  LINK_REMOTE: IlpErrorCode.T00_INTERNAL_ERROR,
+}
+
+export interface SendOptions {
+  readonly self: NodeIdentity
+  readonly now: () => number
+  readonly links: ReadonlyMap<string, Link>
+  readonly deadlines: DeadlineTimer
+  readonly logger: Logger
+}
+
+const TIMED_OUT: unique symbol = Symbol('timed out')
+type Outcome = IlpReply | Error | typeof TIMED_OUT
+
+function sendBefore(link: Link, prepare: IlpPrepare, deadlineMs: number, deadlines: DeadlineTimer): Promise<Outcome> {
+  return new Promise<Outcome>((resolve) => {
+    const entry: Expirable = { onDeadline: () => resolve(TIMED_OUT) }
+    deadlines.add(entry, deadlineMs)
+    link.send(prepare).then(
+      (reply) => {
+        deadlines.cancel(entry)
+        resolve(reply)
+      },
+      (err: unknown) => {
+        deadlines.cancel(entry)
+        resolve(err instanceof Error ? err : new Error(String(err)))
+      },
+    )
+  })
+}
+
+export function fulfillmentMatches(fulfill: IlpFulfill, condition: Uint8Array): boolean {
+  if (!(fulfill.fulfillment instanceof Uint8Array) || fulfill.fulfillment.length !== 32) return false
+  const digest = createHash('sha256').update(fulfill.fulfillment).digest()
+  return digest.equals(condition)
+}
+
+export function createSend(options: SendOptions): OutgoingHandler {
+  const { self, now, links, deadlines, logger } = options
+
+  function fromError(err: Error, to: string): IlpReply {
+    if (err instanceof LinkError) {
+      const code = LINK_ERROR_CODES[err.code] ?? IlpErrorCode.T00_INTERNAL_ERROR
+      logger.debug({ err, to, code }, 'link failed to deliver a Prepare')
+      return reject(code, self.address, `${to}: ${err.message}`)
+    }
+    logger.error({ err, to }, 'link send failed unexpectedly')
+    return reject(IlpErrorCode.T00_INTERNAL_ERROR, self.address, 'internal error')
+  }
+
+  return async (request) => {
+    const { to, incoming } = request
+    const link = links.get(to.id)
+    if (link === undefined || !link.connected) {
+      return reject(IlpErrorCode.T01_PEER_UNREACHABLE, self.address, `next hop ${to.id} is not connected`)
+    }
+    const outgoing = patchPrepare(incoming, request.amount, request.expiresAt)
+    const deadlineMs = request.expiresAt.getTime()
+    const outcome = await sendBefore(link, outgoing, deadlineMs, deadlines)
+    if (outcome === TIMED_OUT) return reject(IlpErrorCode.R00_TRANSFER_TIMED_OUT, self.address, `no reply from ${to.id} before the packet expired`)
+    if (outcome instanceof Error) return fromError(outcome, to.id)
+    if (!isFulfill(outcome)) return outcome
+    if (!fulfillmentMatches(outcome, incoming.executionCondition)) {
+      return reject(IlpErrorCode.F05_WRONG_CONDITION, self.address, `${to.id} answered with a fulfillment that does not match the condition`)
+    }
+    if (now() > deadlineMs) return reject(IlpErrorCode.R00_TRANSFER_TIMED_OUT, self.address, `${to.id} fulfilled after the packet expired`)
+    return outcome
+  }
+}

@@ -1,0 +1,247 @@
+/**
+ * ILP over HTTP (RFC 35) as a Link to one peer account.
+ *
+ * Outgoing: POST the Prepare to the peer's `http.url` with `Authorization: Bearer <outgoing token>` over an
+ * undici keep-alive pool with many requests in flight. In `sync` mode (draft 2, what deployed peers speak) the
+ * reply is the 200 body; in `async` mode (draft 3) the request carries Callback-Url and Request-Id, the peer
+ * answers 202, and its reply arrives later at our server's callback path (first reply per id wins).
+ * Incoming: the shared HttpLinkServer hands this account's Prepares to the handler set by `handle`.
+ *
+ * HTTP failures, mapped as RFC 35 asks ("relay HTTP errors as an ILP Reject with a suitable F/T code"):
+ * 4xx → a final F00 Reject made here (the peer refused the request itself); 5xx → LinkError LINK_REMOTE
+ * (the connector answers T00, as RFC 35 says); no connection → LINK_DOWN (T01); no reply in time →
+ * LINK_TIMEOUT; a 200 body that is not a Fulfill/Reject → LINK_PROTOCOL.
+ */
+import { randomUUID } from 'node:crypto'
+import { Pool, type Dispatcher } from 'undici'
+import { decodeReply, packetBytes } from '../../ilp/packet.js'
+import { reject } from '../../ilp/errors.js'
+import type { IlpPrepare, IlpReply } from '../../ilp/types.js'
+import { LinkError, type IncomingPrepareHandler, type Link } from '../types.js'
+import { silentLogger, type LinkLogger } from '../log.js'
+import { HTTP_BODY_MAX_BYTES, type HttpEndpoint, type HttpLinkServer } from './server.js'
+import { createCallbackPoster, type CallbackPoster } from './callback.js'
+
+/** Requests in flight on one link before send answers LINK_OVERLOADED (RFC 18: bound what a peer can hold). */
+export const HTTP_IN_FLIGHT_MAX = 4096
+/** Keep-alive connections per peer; each carries one request at a time (no pipelining: replies take a while). */
+export const HTTP_CONNECTIONS_DEFAULT = 64
+/** Upper bound on waiting for a reply; the Prepare's own expiry usually ends it sooner (JS plugins use 35 s). */
+export const HTTP_REPLY_TIMEOUT_MS = 35_000
+
+export interface HttpLinkOptions {
+  /** Our id for the peer's account: its Prepares arrive on the server under this id. */
+  accountId: string
+  /** The peer's endpoint. Without it the link only receives (send fails LINK_DOWN). */
+  url?: string
+  outgoingToken?: string
+  mode?: 'sync' | 'async'
+  /** Where the peer's Prepares (and async replies) arrive. Required for `handle` and for async mode. */
+  server?: HttpLinkServer
+  /** Our own ILP address, for the Rejects this link makes itself (4xx). */
+  address?: () => string
+  connections?: number
+  inFlightMax?: number
+  now?: () => number
+  log?: LinkLogger
+}
+
+type Pending = { resolve(reply: IlpReply): void; reject(err: LinkError): void; timer: NodeJS.Timeout }
+
+function isConnectError(err: unknown): boolean {
+  const code = (err as { code?: string }).code ?? ''
+  return ['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT'].includes(code)
+}
+
+async function readReplyBody(body: Dispatcher.ResponseData['body']): Promise<Uint8Array> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.length
+    if (size > HTTP_BODY_MAX_BYTES) {
+      body.destroy()
+      throw new LinkError('LINK_PROTOCOL', 'reply body too large')
+    }
+    chunks.push(chunk)
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)
+}
+
+export function createHttpLink(options: HttpLinkOptions): Link {
+  const mode = options.mode ?? 'sync'
+  const now = options.now ?? Date.now
+  const log = options.log ?? silentLogger
+  const address = options.address ?? (() => '')
+  const inFlightMax = options.inFlightMax ?? HTTP_IN_FLIGHT_MAX
+  const target = options.url === undefined ? undefined : new URL(options.url)
+  const pool = target === undefined ? undefined : new Pool(target.origin, {
+    connections: options.connections ?? HTTP_CONNECTIONS_DEFAULT,
+    pipelining: 1,
+    keepAliveTimeout: 30_000,
+    headersTimeout: HTTP_REPLY_TIMEOUT_MS,
+    bodyTimeout: HTTP_REPLY_TIMEOUT_MS,
+  })
+  const path = target === undefined ? '/' : target.pathname + target.search
+  const authorization = `Bearer ${options.outgoingToken ?? ''}`
+  const pendingAsync = new Map<string, Pending>()
+  let poster: CallbackPoster | undefined
+  let inFlight = 0
+  let closed = false
+
+  if (mode === 'async' && options.server === undefined) throw new Error(`account ${options.accountId}: async ILP over HTTP needs an HTTP server for callbacks`)
+
+  function mapStatus(status: number): IlpReply | LinkError {
+    if (status >= 500) return new LinkError('LINK_REMOTE', `peer answered HTTP ${status}`)
+    return reject('F00', address(), `peer refused the packet: HTTP ${status}`)
+  }
+
+  function mapError(err: unknown): LinkError {
+    if (err instanceof LinkError) return err
+    if (closed) return new LinkError('LINK_CLOSED', 'link closed', { cause: err })
+    const name = (err as { name?: string }).name
+    if (name === 'AbortError' || (err as { code?: string }).code === 'UND_ERR_ABORTED') return new LinkError('LINK_CLOSED', 'send aborted', { cause: err })
+    if ((err as { code?: string }).code === 'UND_ERR_HEADERS_TIMEOUT') return new LinkError('LINK_TIMEOUT', 'no reply in time', { cause: err })
+    if (isConnectError(err)) return new LinkError('LINK_DOWN', `cannot reach ${target?.origin}: ${(err as Error).message}`, { cause: err })
+    return new LinkError('LINK_REMOTE', (err as Error).message, { cause: err })
+  }
+
+  async function post(prepare: IlpPrepare, signal: AbortSignal | undefined, headers: Record<string, string>): Promise<Dispatcher.ResponseData> {
+    return pool!.request({
+      path,
+      method: 'POST',
+      headers: {
+        'content-type': 'application/octet-stream',
+        accept: 'application/octet-stream',
+        authorization,
+        ...headers,
+      },
+      body: packetBytes(prepare),
+      // close() destroys the pool, which fails every request in flight.
+      ...(signal === undefined ? {} : { signal }),
+    })
+  }
+
+  async function sendSync(prepare: IlpPrepare, signal?: AbortSignal): Promise<IlpReply> {
+    const res = await post(prepare, signal, {})
+    if (res.statusCode !== 200) {
+      res.body.resume()
+      const mapped = mapStatus(res.statusCode)
+      if (mapped instanceof LinkError) throw mapped
+      return mapped
+    }
+    const body = await readReplyBody(res.body)
+    try {
+      return decodeReply(body)
+    } catch (err) {
+      throw new LinkError('LINK_PROTOCOL', `peer's reply is not a Fulfill or Reject: ${(err as Error).message}`, { cause: err })
+    }
+  }
+
+  async function sendAsync(prepare: IlpPrepare, signal?: AbortSignal): Promise<IlpReply> {
+    const requestId = randomUUID()
+    const reply = new Promise<IlpReply>((resolve, rejectReply) => {
+      const waitMs = Math.min(Math.max(prepare.expiresAt.getTime() - now(), 0), HTTP_REPLY_TIMEOUT_MS)
+      const timer = setTimeout(() => {
+        pendingAsync.delete(requestId)
+        rejectReply(new LinkError('LINK_TIMEOUT', 'no callback before the Prepare expired'))
+      }, waitMs)
+      pendingAsync.set(requestId, { resolve, reject: rejectReply, timer })
+    })
+    reply.catch(() => {}) // may settle before it is awaited below; the caller still sees the rejection
+    const settle = (err: LinkError): void => {
+      const pending = pendingAsync.get(requestId)
+      if (pending === undefined) return
+      pendingAsync.delete(requestId)
+      clearTimeout(pending.timer)
+      pending.reject(err)
+    }
+    signal?.addEventListener('abort', () => settle(new LinkError('LINK_CLOSED', 'send aborted')), { once: true })
+    try {
+      const res = await post(prepare, signal, {
+        prefer: 'respond-async',
+        'callback-url': options.server!.callbackUrl,
+        'request-id': requestId,
+      })
+      if (res.statusCode === 200) {
+        // A peer that ignores async mode answers in the body: take it as the reply.
+        const body = await readReplyBody(res.body)
+        pendingAsync.get(requestId)?.resolve(decodeReply(body))
+      } else {
+        res.body.resume()
+        if (res.statusCode !== 202) {
+          const mapped = mapStatus(res.statusCode)
+          if (mapped instanceof LinkError) settle(mapped)
+          else pendingAsync.get(requestId)?.resolve(mapped)
+        }
+      }
+    } catch (err) {
+      settle(mapError(err))
+    }
+    return reply.finally(() => {
+      const pending = pendingAsync.get(requestId)
+      if (pending !== undefined) clearTimeout(pending.timer)
+      pendingAsync.delete(requestId)
+    })
+  }
+
+  const endpoint: HttpEndpoint = {
+    deliverReply(requestId, reply) {
+      const pending = pendingAsync.get(requestId)
+      if (pending === undefined) return false
+      pendingAsync.delete(requestId)
+      clearTimeout(pending.timer)
+      pending.resolve(reply)
+      return true
+    },
+    // Only call back where the peer lives: Callback-Url from anywhere else would let a peer aim our POSTs
+    // at arbitrary hosts.
+    acceptsCallback: (callbackUrl) => {
+      try {
+        return target !== undefined && new URL(callbackUrl).origin === target.origin
+      } catch {
+        return false
+      }
+    },
+    postReply(callbackUrl, requestId, reply, prepare) {
+      poster ??= createCallbackPoster({ authorization, now, log })
+      const answer = reply instanceof Error ? reject('T00', address(), 'internal error') : reply
+      poster.post(callbackUrl, requestId, packetBytes(answer), prepare.expiresAt)
+    },
+  }
+  options.server?.register(options.accountId, endpoint)
+
+  return {
+    get connected() {
+      return !closed && pool !== undefined
+    },
+    async send(prepare, signal) {
+      if (closed) throw new LinkError('LINK_CLOSED', 'link closed')
+      if (pool === undefined) throw new LinkError('LINK_DOWN', `account ${options.accountId} has no http.url`)
+      if (signal?.aborted) throw new LinkError('LINK_CLOSED', 'send aborted')
+      if (inFlight >= inFlightMax) throw new LinkError('LINK_OVERLOADED', `${inFlightMax} packets already in flight`)
+      inFlight++
+      try {
+        return await (mode === 'async' ? sendAsync(prepare, signal) : sendSync(prepare, signal))
+      } catch (err) {
+        throw mapError(err)
+      } finally {
+        inFlight--
+      }
+    },
+    handle(handler: IncomingPrepareHandler) {
+      if (options.server === undefined) throw new Error(`account ${options.accountId}: incoming ILP over HTTP needs an HTTP server`)
+      endpoint.handler = handler
+    },
+    async close() {
+      if (closed) return
+      closed = true
+      options.server?.unregister(options.accountId)
+      for (const [id, pending] of pendingAsync) {
+        clearTimeout(pending.timer)
+        pending.reject(new LinkError('LINK_CLOSED', 'link closed'))
+        pendingAsync.delete(id)
+      }
+      await Promise.all([pool?.destroy(), poster?.close()])
+    },
+  }
+}

@@ -1,0 +1,228 @@
+/**
+ * The incoming side of ILP over HTTP (RFC 35): one listener serves every account.
+ *
+ *   POST /ilp  or  POST /accounts/:id/ilp   body: OER Prepare   Authorization: Bearer <account's incoming token>
+ *     sync (draft 2, what every deployed peer speaks): 200, body = Fulfill or Reject
+ *     async (draft 3): the request carries Callback-Url and Request-Id; we answer 202 at once and POST the
+ *     reply to the callback later (the account's link does that, with its own outgoing token)
+ *   POST /ilp/callback  Request-Id: <id>   body: Fulfill or Reject — a peer's answer to our async Prepare
+ *
+ * Errors never crash the listener: 401 bad credentials, 404 unknown path or account, 405 not POST, 413 body too
+ * large, 415 wrong content type, 400 a body that is not the ILP packet expected, 500 a handler that threw.
+ * node:http rather than fastify: no routing table is needed for three paths, and it is the faster of the two
+ * on this hot path (bench/connector.ts measures the link as a whole).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
+import { decodePrepare, decodeReply, packetBytes } from '../../ilp/packet.js'
+import type { IlpPrepare, IlpReply } from '../../ilp/types.js'
+import type { Authenticate } from '../tokens.js'
+import type { IncomingPrepareHandler } from '../types.js'
+import { silentLogger, type LinkLogger } from '../log.js'
+
+/** Largest ILP packet: 1 type + 4 length + 33,853 body bytes (protocol-notes §2.1); 64 KiB leaves headroom. */
+export const HTTP_BODY_MAX_BYTES = 64 * 1024
+/** Content types accepted for a packet body: RFC 35's, and the one ilp-plugin-http sends. */
+export const ILP_CONTENT_TYPES = ['application/octet-stream', 'application/ilp+octet-stream'] as const
+export const CALLBACK_PATH = '/ilp/callback'
+
+/** What the server needs from the link of one account. */
+export interface HttpEndpoint {
+  /** The connector's handler for Prepares from this peer (set by `link.handle`). */
+  handler?: IncomingPrepareHandler
+  /** Async mode: the peer wants the reply POSTed to `callbackUrl`; false refuses the request (400). */
+  acceptsCallback?(callbackUrl: string): boolean
+  /** `reply` is an Error when the handler threw: the link answers T00 with its own address. */
+  postReply?(callbackUrl: string, requestId: string, reply: IlpReply | Error, prepare: IlpPrepare): void
+  /** A reply to one of our async Prepares. False when the request id is unknown or already answered. */
+  deliverReply?(requestId: string, reply: IlpReply): boolean
+}
+
+export interface HttpLinkServerOptions {
+  listen: { host?: string; port: number }
+  authenticate: Authenticate
+  log?: LinkLogger
+  /** Base of the Callback-Url we advertise (default `http://host:port`): set it when behind a proxy. */
+  publicUrl?: string
+}
+
+export interface HttpLinkServer {
+  /** `http://host:port` as bound (port 0 resolved). */
+  readonly url: string
+  /** Where peers POST replies to our async Prepares. */
+  readonly callbackUrl: string
+  register(accountId: string, endpoint: HttpEndpoint): void
+  unregister(accountId: string): void
+  close(): Promise<void>
+}
+
+class HttpFailure extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message)
+  }
+}
+
+const ACCOUNT_PATH = /^\/accounts\/([^/]+)\/ilp$/
+
+function bearerToken(req: IncomingMessage): string {
+  const header = req.headers.authorization ?? ''
+  return header.startsWith('Bearer ') ? header.slice(7) : header
+}
+
+function checkContentType(req: IncomingMessage): void {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
+  if (!(ILP_CONTENT_TYPES as readonly string[]).includes(type)) {
+    throw new HttpFailure(415, `content type must be application/octet-stream, got ${JSON.stringify(type)}`)
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<Uint8Array> {
+  const declared = Number(req.headers['content-length'] ?? 0)
+  if (declared > HTTP_BODY_MAX_BYTES) return Promise.reject(new HttpFailure(413, 'body too large'))
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size > HTTP_BODY_MAX_BYTES) {
+        req.removeAllListeners('data')
+        req.pause()
+        reject(new HttpFailure(413, 'body too large'))
+        return
+      }
+      chunks.push(chunk)
+    })
+    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)))
+    req.on('error', reject)
+  })
+}
+
+function send(res: ServerResponse, status: number, body: Uint8Array | string, type = 'text/plain'): void {
+  if (res.headersSent || res.destroyed) return
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) })
+  res.end(body)
+}
+
+function decodeOr400<T>(decode: (b: Uint8Array) => T, body: Uint8Array, what: string): T {
+  try {
+    return decode(body)
+  } catch (err) {
+    throw new HttpFailure(400, `body is not an ILP ${what}: ${(err as Error).message}`)
+  }
+}
+
+export async function createHttpLinkServer(options: HttpLinkServerOptions): Promise<HttpLinkServer> {
+  const log = options.log ?? silentLogger
+  const endpoints = new Map<string, HttpEndpoint>()
+  const sockets = new Set<Socket>()
+
+  function authenticate(req: IncomingMessage, pathAccount: string | undefined): { accountId: string; endpoint: HttpEndpoint } {
+    const accountId = options.authenticate(pathAccount, bearerToken(req))
+    if (accountId === undefined || (pathAccount !== undefined && accountId !== pathAccount)) {
+      throw new HttpFailure(401, 'invalid authorization')
+    }
+    const endpoint = endpoints.get(accountId)
+    if (endpoint === undefined) throw new HttpFailure(404, 'no HTTP link for this account')
+    return { accountId, endpoint }
+  }
+
+  async function onPrepare(req: IncomingMessage, res: ServerResponse, pathAccount: string | undefined): Promise<void> {
+    const { accountId, endpoint } = authenticate(req, pathAccount)
+    checkContentType(req)
+    const prepare = decodeOr400(decodePrepare, await readBody(req), 'Prepare')
+    const handler = endpoint.handler
+    if (handler === undefined) throw new HttpFailure(503, 'no handler registered')
+    const callbackUrl = req.headers['callback-url']
+    if (typeof callbackUrl === 'string') return onAsyncPrepare(req, res, endpoint, prepare, callbackUrl)
+    const aborted = new AbortController()
+    res.once('close', () => res.writableFinished || aborted.abort())
+    let reply: IlpReply
+    try {
+      reply = await handler(prepare, aborted.signal)
+    } catch (err) {
+      log.error({ err, accountId }, 'ILP-over-HTTP handler threw')
+      throw new HttpFailure(500, 'internal error')
+    }
+    send(res, 200, packetBytes(reply), 'application/octet-stream')
+  }
+
+  function onAsyncPrepare(req: IncomingMessage, res: ServerResponse, endpoint: HttpEndpoint, prepare: IlpPrepare, callbackUrl: string): void {
+    const requestId = req.headers['request-id']
+    if (typeof requestId !== 'string' || requestId === '') throw new HttpFailure(400, 'Request-Id is required with Callback-Url')
+    if (endpoint.postReply === undefined || endpoint.acceptsCallback?.(callbackUrl) !== true) {
+      throw new HttpFailure(400, 'callback URL not accepted for this account')
+    }
+    send(res, 202, '')
+    const postReply = endpoint.postReply
+    void endpoint.handler!(prepare).then(
+      (reply) => postReply(callbackUrl, requestId, reply, prepare),
+      (err: unknown) => {
+        log.error({ err }, 'ILP-over-HTTP handler threw (async request)')
+        postReply(callbackUrl, requestId, err instanceof Error ? err : new Error(String(err)), prepare)
+      },
+    )
+  }
+
+  async function onCallback(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { endpoint } = authenticate(req, undefined)
+    checkContentType(req)
+    const requestId = req.headers['request-id']
+    const reply = decodeOr400(decodeReply, await readBody(req), 'Fulfill or Reject')
+    // RFC 35: 400 when the Request-Id is unknown or was already answered; the sender then stops retrying.
+    if (typeof requestId !== 'string' || endpoint.deliverReply?.(requestId, reply) !== true) {
+      throw new HttpFailure(400, 'unknown or answered Request-Id')
+    }
+    send(res, 200, '')
+  }
+
+  function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0]!
+    if (req.method !== 'POST') return Promise.reject(new HttpFailure(405, 'POST only'))
+    if (path === '/ilp') return onPrepare(req, res, undefined)
+    if (path === CALLBACK_PATH) return onCallback(req, res)
+    const match = ACCOUNT_PATH.exec(path)
+    if (match !== null) return onPrepare(req, res, decodeURIComponent(match[1]!))
+    return Promise.reject(new HttpFailure(404, 'not found'))
+  }
+
+  const server: Server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
+    route(req, res).catch((err: unknown) => {
+      if (err instanceof HttpFailure) {
+        if (err.status === 401) log.warn({ remote: req.socket.remoteAddress }, 'ILP-over-HTTP request with bad credentials')
+        if (err.status === 413) {
+          res.setHeader('connection', 'close')
+          res.once('finish', () => req.destroy())
+        }
+        send(res, err.status, err.message)
+        return
+      }
+      log.error({ err }, 'ILP-over-HTTP request failed')
+      send(res, 500, 'internal error')
+    })
+  })
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket)
+    socket.once('close', () => sockets.delete(socket))
+  })
+  server.on('clientError', (_err, socket: Socket) => socket.destroy())
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.listen.port, options.listen.host ?? '127.0.0.1', () => resolve())
+  })
+  const address = server.address() as AddressInfo
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+  const url = options.publicUrl ?? `http://${host}:${address.port}`
+
+  return {
+    url,
+    callbackUrl: url + CALLBACK_PATH,
+    register: (accountId, endpoint) => void endpoints.set(accountId, endpoint),
+    unregister: (accountId) => void endpoints.delete(accountId),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        for (const socket of sockets) socket.destroy()
+      }),
+  }
+}

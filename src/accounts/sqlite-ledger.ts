@@ -61,29 +61,28 @@ export function createSqliteLedger(options: SqliteLedgerOptions): Ledger {
   let nextSeq = (statements.lastSeq.get() as bigint) + 1n
   let state: 'open' | 'closing' | 'closed' = 'open'
 
+  /** Writes a batch in one transaction; returns the new balance (and last seq) of every account it touched. */
   const writeBatch = db.transaction((batch: readonly JournalEntry[]) => {
-    const touched = new Map<string, bigint>()
+    const touched = new Map<string, { balance: bigint; seq: bigint }>()
     for (const entry of batch) {
       statements.insertEntry.run(entry.seq, BigInt(entry.at.getTime()), entry.kind, encodeLegs(entry.legs), entry.memo ?? null)
       for (const { accountId, delta } of entry.legs) {
-        const balance = (durable.get(accountId) ?? 0n) + delta
-        durable.set(accountId, balance)
-        touched.set(accountId, entry.seq)
+        const before = touched.get(accountId)?.balance ?? durable.get(accountId) ?? 0n
+        touched.set(accountId, { balance: before + delta, seq: entry.seq })
       }
     }
-    for (const [accountId, seq] of touched) statements.upsertBalance.run(accountId, String(durable.get(accountId)), seq)
+    for (const [accountId, { balance, seq }] of touched) statements.upsertBalance.run(accountId, String(balance), seq)
+    return touched
   })
   const group = createGroupCommit<JournalEntry>({
     batchMax: options.batchMax ?? COMMIT_BATCH_MAX,
     write(batch) {
-      // On failure SQLite rolled the transaction back, but `durable` was already changed: restore it.
-      const before = new Map(durable)
-      try {
-        writeBatch.immediate(batch)
-      } catch (err) {
-        durable.clear()
-        for (const [id, balance] of before) durable.set(id, balance)
-        throw err
+      const touched = writeBatch.immediate(batch)
+      const settled = group.queued() === 0
+      for (const [accountId, { balance }] of touched) {
+        durable.set(accountId, balance)
+        // Nothing left queued: what is in the file must be exactly what the book holds.
+        if (settled) invariant(book.snapshot(accountId).balance === balance, `durable balance of ${accountId} differs from the book`)
       }
     },
   })

@@ -4,6 +4,12 @@ import { Command } from 'commander'
 const program = new Command()
 program.name('ilp').description('An Interledger node: router, sender and receiver').showHelpAfterError()
 
-// Subcommand modules are added here, one line each: `(await import('./x.js')).register(program)`.
+// Subcommand modules are added here, one line each: `;(await import('./x.js')).register(program)`.
+// The leading `;` matters: without it a line starting with `(` continues the previous statement.
+
+;(await import('./node.js')).register(program)
+;(await import('./accounts.js')).register(program)
+;(await import('./routes.js')).register(program)
+;(await import('./ledger.js')).register(program)
 
 await program.parseAsync(process.argv)

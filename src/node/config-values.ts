@@ -113,8 +113,8 @@ export function formatListen({ host, port }: ListenAddress): string {
 }
 
 /** Account ids appear in URLs and child addresses: one ILP address segment. */
-export const ACCOUNT_ID_PATTERN = /^[A-Za-z0-9_~-]{1,64}$/
-export const accountId = z.string().regex(ACCOUNT_ID_PATTERN, { message: 'ids are 1-64 characters of A-Z a-z 0-9 _ ~ -' })
+export const ACCOUNT_ID_PATTERN = /^[A-Za-z0-9_~-]{1,128}$/
+export const accountId = z.string().regex(ACCOUNT_ID_PATTERN, { message: 'ids are 1-128 characters of A-Z a-z 0-9 _ ~ -' })
 
 export const assetCode = z.string().min(1).max(16)
 /** Asset scale is a UInt8 in ILDCP (RFC 31). */

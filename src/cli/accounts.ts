@@ -1,0 +1,120 @@
+/** `ilp accounts list|add|show|remove` and `ilp balance ID`: clients of a running node's admin API. */
+import { Command, Option } from 'commander'
+import { action, adminClient, CliError, printJson, printTable, withAdminOptions, type AdminOptions } from './admin-client.js'
+
+interface AddOptions extends AdminOptions {
+  relation?: string
+  assetCode?: string
+  assetScale?: string
+  ilpAddress?: string
+  maxPacketAmount?: string
+  minBalance?: string
+  maxBalance?: string
+  settleThreshold?: string
+  settleTo?: string
+  route?: string[]
+  btpUrl?: string
+  btpIncomingToken?: string
+  httpUrl?: string
+  httpIncomingToken?: string
+  httpOutgoingToken?: string
+  json?: string
+}
+
+type AccountJson = Record<string, unknown> & { id: string }
+
+/** Builds the POST /accounts body from flags; `--json` gives the whole body (flags then override it). */
+export function accountBody(id: string, o: AddOptions): Record<string, unknown> {
+  let body: Record<string, unknown> = {}
+  if (o.json !== undefined) {
+    try {
+      body = JSON.parse(o.json) as Record<string, unknown>
+    } catch {
+      throw new CliError('--json: not valid JSON')
+    }
+  }
+  const set = (key: string, value: unknown) => value !== undefined && (body[key] = value)
+  body.id = id
+  set('relation', o.relation)
+  set('asset_code', o.assetCode)
+  set('asset_scale', o.assetScale)
+  set('ilp_address', o.ilpAddress)
+  set('max_packet_amount', o.maxPacketAmount)
+  set('min_balance', o.minBalance)
+  set('max_balance', o.maxBalance)
+  set('settle_threshold', o.settleThreshold)
+  set('settle_to', o.settleTo)
+  set('routes', o.route)
+  if (o.btpUrl !== undefined || o.btpIncomingToken !== undefined) {
+    body.btp = { ...(body.btp as object), ...(o.btpUrl && { url: o.btpUrl }), ...(o.btpIncomingToken && { incoming_token: o.btpIncomingToken }) }
+  }
+  if (o.httpUrl !== undefined || o.httpIncomingToken !== undefined || o.httpOutgoingToken !== undefined) {
+    body.http = {
+      ...(body.http as object),
+      ...(o.httpUrl && { url: o.httpUrl }),
+      ...(o.httpIncomingToken && { incoming_token: o.httpIncomingToken }),
+      ...(o.httpOutgoingToken && { outgoing_token: o.httpOutgoingToken }),
+    }
+  }
+  return body
+}
+
+function addCommand(): Command {
+  const collect = (value: string, previous: string[] = []) => [...previous, value]
+  return withAdminOptions(
+    new Command('add')
+      .description('add an account to the running node (kept across restarts)')
+      .argument('<id>', 'account id')
+      .addOption(new Option('--relation <relation>', 'parent, peer or child').choices(['parent', 'peer', 'child']))
+      .option('--asset-code <code>')
+      .option('--asset-scale <scale>')
+      .option('--ilp-address <address>')
+      .option('--max-packet-amount <amount>')
+      .option('--min-balance <amount>', 'credit given to the peer, e.g. -1000000')
+      .option('--max-balance <amount>')
+      .option('--settle-threshold <amount>')
+      .option('--settle-to <amount>')
+      .option('--route <prefix>', 'static route through this account (repeatable)', collect)
+      .option('--btp-url <url>', 'dial the peer: btp+ws://user:token@host:port')
+      .option('--btp-incoming-token <token>')
+      .option('--http-url <url>')
+      .option('--http-incoming-token <token>')
+      .option('--http-outgoing-token <token>')
+      .option('--json <body>', 'the whole account as JSON (snake_case keys, as in the config file)'),
+  ).action(
+    action(async (id: string, o: AddOptions) => {
+      const created = await adminClient(o).request<AccountJson>('POST', '/accounts', accountBody(id, o))
+      process.stdout.write(`added account ${created.id}\n`)
+    }),
+  )
+}
+
+export function register(program: Command): void {
+  const accounts = program.command('accounts').description("manage a running node's accounts")
+  withAdminOptions(accounts.command('list').description('list accounts').option('--json', 'print JSON')).action(
+    action(async (o: AdminOptions & { json?: boolean }) => {
+      const list = await adminClient(o).request<AccountJson[]>('GET', '/accounts')
+      if (o.json) return printJson(list)
+      printTable([['ID', 'RELATION', 'ASSET', 'ILP ADDRESS'], ...list.map((a) => [a.id, String(a.relation), `${String(a.asset_code)}/${String(a.asset_scale)}`, String(a.ilp_address ?? '')])])
+    }),
+  )
+  accounts.addCommand(addCommand())
+  withAdminOptions(accounts.command('show').description('show one account').argument('<id>')).action(
+    action(async (id: string, o: AdminOptions) => printJson(await adminClient(o).request('GET', `/accounts/${encodeURIComponent(id)}`))),
+  )
+  withAdminOptions(accounts.command('remove').description('remove an account added at run time').argument('<id>')).action(
+    action(async (id: string, o: AdminOptions) => {
+      await adminClient(o).request('DELETE', `/accounts/${encodeURIComponent(id)}`)
+      process.stdout.write(`removed account ${id}\n`)
+    }),
+  )
+  withAdminOptions(program.command('balance').description("an account's balance (what the node owes the peer)").argument('<id>').option('--json', 'print JSON')).action(
+    action(async (id: string, o: AdminOptions & { json?: boolean }) => {
+      const b = await adminClient(o).request<Record<string, string>>('GET', `/accounts/${encodeURIComponent(id)}/balance`)
+      if (o.json) return printJson(b)
+      process.stdout.write(
+        `${id}: balance ${b.balance} (pending incoming ${b.pending_incoming}, pending outgoing ${b.pending_outgoing}) ${b.asset_code} scale ${b.asset_scale}\n`,
+      )
+    }),
+  )
+}

@@ -1,0 +1,54 @@
+/**
+ * `ilp node [--config FILE]`: runs a node until SIGINT/SIGTERM. With no file: sqlite store in ./data, a
+ * `test.<random>` address and a random admin token, both printed so client commands can be pointed at it.
+ */
+import type { Command } from 'commander'
+import { ConfigError, loadConfig } from '../node/config.js'
+import { createNode } from '../node/node.js'
+import { action, CliError } from './admin-client.js'
+
+/** A stop that takes longer than this (a stuck peer socket) is abandoned: the process exits anyway. */
+export const STOP_TIMEOUT_MS = 10_000
+
+export function register(program: Command): void {
+  program
+    .command('node')
+    .description('run an Interledger node (router, sender and receiver)')
+    .option('-c, --config <file>', 'YAML config file (every key can be set by ILP_* variables; see docs/configuration.md)')
+    .action(
+      action(async (o: { config?: string }) => {
+        let config
+        try {
+          config = loadConfig(o.config === undefined ? {} : { path: o.config })
+        } catch (e) {
+          if (e instanceof ConfigError) throw new CliError(e.message)
+          throw e
+        }
+        const node = createNode(config)
+        await node.start()
+        const lines = [
+          `ilp node running`,
+          `  address:   ${node.address ?? '(waiting for the parent: ILDCP)'}`,
+          `  admin API: ${node.adminUrl}`,
+          ...(config.admin.tokenGenerated ? [`  admin token (random, this run only): ${config.admin.token}`] : []),
+          ...(config.store.kind === 'sqlite' ? [`  store:     sqlite:${config.store.path}`] : ['  store:     memory (nothing kept after exit)']),
+          ...['btp', 'http'].flatMap((t) => (node.listenerUrl(t) ? [`  ${t} listener: ${node.listenerUrl(t)}`] : [])),
+        ]
+        process.stderr.write(lines.join('\n') + '\n')
+        await new Promise<void>((resolve) => {
+          const stop = (signal: string) => {
+            node.logger.info({ signal }, 'stopping')
+            const timer = setTimeout(() => process.exit(1), STOP_TIMEOUT_MS)
+            timer.unref()
+            node.stop().then(resolve, (err: unknown) => {
+              node.logger.error({ err }, 'stop failed')
+              process.exitCode = 1
+              resolve()
+            })
+          }
+          process.once('SIGINT', stop)
+          process.once('SIGTERM', stop)
+        })
+      }),
+    )
+}

@@ -1,0 +1,227 @@
+/**
+ * `createNode(config)`: the composition root. It wires, in order: store → ledger + account store, rates,
+ * connector (with the metrics observer), transports (links by account settings), accounts (config merged with
+ * those added at run time), the parent's ILDCP (when ilp_address is unset), and the admin API.
+ * Nothing listens until start(); stop() undoes start() and closes the store.
+ */
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { pino, type Logger as PinoLogger } from 'pino'
+import { createAccountStore, createSqliteAccountStore, type AccountStore } from '../accounts/account-store.js'
+import type { Ledger } from '../accounts/journal.js'
+import { createMemoryLedger } from '../accounts/memory-ledger.js'
+import { createSqliteLedger } from '../accounts/sqlite-ledger.js'
+import { createConnector, type Connector } from '../connector/connector.js'
+import { Ratio } from '../money/index.js'
+import { startAdminServer, type AdminBackend, type AdminServer } from './admin.js'
+import { randomTestAddress, type NodeConfig } from './config.js'
+import { NodeError } from './errors.js'
+import { learnAddress } from './ildcp-client.js'
+import { createMetrics, type NodeMetrics } from './metrics.js'
+import { createAccountManager, type AccountManager } from './node-accounts.js'
+import { createNodeRates, type NodeRates } from './rates.js'
+import { defaultTransports } from './transport-registry.js'
+import type { Transport, TransportFactory } from './transports.js'
+
+export interface NodeOptions {
+  /** Transports to offer accounts (default: defaultTransports, i.e. BTP and ILP over HTTP). */
+  readonly transports?: readonly TransportFactory[]
+  readonly now?: () => number
+  /** Default: pino at config.logLevel on stdout. */
+  readonly logger?: PinoLogger
+}
+
+export interface IlpNode {
+  readonly config: NodeConfig
+  readonly connector: Connector
+  readonly ledger: Ledger
+  readonly accountStore: AccountStore
+  readonly accounts: AccountManager
+  readonly rates: NodeRates
+  readonly metrics: NodeMetrics
+  readonly logger: PinoLogger
+  /** The node's address; undefined until learned from the parent. */
+  readonly address: string | undefined
+  /** `http://host:port` of the admin API once started. */
+  readonly adminUrl: string | undefined
+  /** Listener URL of a transport (e.g. 'btp' → `ws://127.0.0.1:7768`), once started. */
+  listenerUrl(transport: string): string | undefined
+  /** Resolves when the node has an address (at once if configured; after ILDCP otherwise). */
+  addressKnown(): Promise<string>
+  start(): Promise<void>
+  stop(): Promise<void>
+}
+
+function openStore(config: NodeConfig, now: () => number): { ledger: Ledger; accountStore: AccountStore } {
+  if (config.store.kind === 'memory') return { ledger: createMemoryLedger({ now }), accountStore: createAccountStore() }
+  mkdirSync(dirname(config.store.path), { recursive: true })
+  return { ledger: createSqliteLedger({ path: config.store.path, now }), accountStore: createSqliteAccountStore({ path: config.store.path }) }
+}
+
+function parseSpread(spread: string): Ratio {
+  const ratio = Ratio.fromDecimal(spread)
+  if (ratio.compare(Ratio.ONE) >= 0) throw new NodeError('BAD_REQUEST', `spread: must be below 1, got ${spread}`, { field: 'spread' })
+  return ratio
+}
+
+export function createNode(config: NodeConfig, options: NodeOptions = {}): IlpNode {
+  const now = options.now ?? Date.now
+  const logger = options.logger ?? pino({ name: 'ilp-node', level: config.logLevel })
+  const parents = config.accounts.filter((a) => a.relation === 'parent')
+  const needsIldcp = config.ilpAddress === undefined && parents.length > 0
+  const { ledger, accountStore } = openStore(config, now)
+  const rates = createNodeRates(config, now, logger)
+  let accounts: AccountManager | undefined
+  const metrics = createMetrics({
+    balances: () => (accounts?.list() ?? []).map((a) => ({ accountId: a.id, assetCode: a.assetCode, snapshot: ledger.snapshot(a.id) })),
+    links: () => (accounts?.links() ?? []).map((l) => ({ accountId: l.account, connected: l.connected })),
+    rates: () => ({ ageMs: rates.snapshot().ageMs ?? 0, stale: rates.snapshot().stale }),
+  })
+  const connector = createConnector({
+    ...(config.ilpAddress !== undefined && { address: config.ilpAddress }),
+    ...(config.ilpAddress === undefined && !needsIldcp && { address: randomTestAddress() }),
+    assetCode: config.assetCode,
+    assetScale: config.assetScale,
+    ledger,
+    rates,
+    spread: parseSpread(config.spread),
+    minMessageWindowMs: config.minMessageWindowMs,
+    maxHoldTimeMs: config.maxHoldTimeMs,
+    now,
+    logger,
+    observer: metrics,
+  })
+  const transports: Transport[] = (options.transports ?? defaultTransports).flatMap((make) => make(config) ?? [])
+  accounts = createAccountManager({ connector, store: accountStore, configAccounts: config.accounts, transports, logger })
+  const manager = accounts
+  const startedAt = now()
+  const stopping = new AbortController()
+  const addressWaiters: ((address: string) => void)[] = []
+  let admin: AdminServer | undefined
+  let state: 'created' | 'started' | 'stopped' = 'created'
+
+  function setAddress(address: string): void {
+    connector.setAddress(address)
+    for (const resolve of addressWaiters.splice(0)) resolve(address)
+  }
+
+  async function learnFromParent(): Promise<void> {
+    const parent = parents[0]!
+    const learned = await learnAddress({
+      link: () => connector.getLink(parent.id),
+      now,
+      signal: stopping.signal,
+      onError: (err) => logger.warn({ err, account: parent.id }, 'ILDCP request to the parent failed; retrying'),
+    })
+    if (learned === undefined) return
+    if (learned.assetCode !== parent.assetCode || learned.assetScale !== parent.assetScale) {
+      logger.warn({ account: parent.id, learned }, 'the parent reports a different asset than the account config')
+    }
+    setAddress(learned.clientAddress)
+    logger.info({ address: learned.clientAddress, parent: parent.id }, 'address learned from the parent by ILDCP')
+  }
+
+  const backend = createBackend({ config, connector, ledger, rates, metrics, accounts: manager, health })
+
+  function health(): ReturnType<AdminBackend['health']> {
+    const rateView = rates.view()
+    const links = manager.links()
+    const parentDown = links.some((l) => !l.connected && connector.getAccount(l.account)?.relation === 'parent')
+    const address = connector.address
+    return {
+      status: address === undefined ? 'starting' : rateView.stale === true || parentDown ? 'degraded' : 'ok',
+      address: address ?? null,
+      asset_code: config.assetCode,
+      asset_scale: config.assetScale,
+      uptime_ms: now() - startedAt,
+      rates: { source: rateView.source, age_ms: rateView.age_ms, stale: rateView.stale, ...(rateView.last_error !== undefined && { last_error: rateView.last_error }) },
+      links,
+      listeners: Object.fromEntries(transports.filter((t) => t.url !== undefined).map((t) => [t.name, t.url])),
+    }
+  }
+
+  return {
+    config,
+    connector,
+    ledger,
+    accountStore,
+    accounts: manager,
+    rates,
+    metrics,
+    logger,
+    get address() {
+      return connector.address
+    },
+    get adminUrl() {
+      return admin?.url
+    },
+    listenerUrl: (name) => transports.find((t) => t.name === name)?.url,
+    addressKnown() {
+      const address = connector.address
+      return address !== undefined ? Promise.resolve(address) : new Promise((resolve) => addressWaiters.push(resolve))
+    },
+    async start() {
+      if (state !== 'created') throw new Error(`node already ${state}`)
+      state = 'started'
+      for (const t of transports) {
+        await t.start({
+          log: logger,
+          address: () => connector.address ?? '',
+          attach: (accountId, link) => manager.attach(accountId, link, t.name),
+          detach: (accountId, link) => manager.detach(accountId, link),
+        })
+      }
+      manager.load()
+      admin = await startAdminServer({ backend, token: config.admin.token, listen: config.admin.listen })
+      if (needsIldcp) void learnFromParent()
+      logger.info({ address: connector.address, admin: admin.url, accounts: manager.list().length }, 'node started')
+    },
+    async stop() {
+      if (state === 'stopped') return
+      const wasStarted = state === 'started'
+      state = 'stopped'
+      stopping.abort()
+      if (wasStarted) await admin?.close()
+      await connector.close()
+      await Promise.allSettled(transports.map((t) => t.stop()))
+      rates.close()
+      await ledger.close()
+      await accountStore.close()
+      logger.info({}, 'node stopped')
+    },
+  }
+}
+
+interface BackendParts {
+  config: NodeConfig
+  connector: Connector
+  ledger: Ledger
+  rates: NodeRates
+  metrics: NodeMetrics
+  accounts: AccountManager
+  health: AdminBackend['health']
+}
+
+/** The admin API's view of the node: every change goes through the account manager or the routing table. */
+function createBackend({ config, connector, ledger, rates, metrics, accounts, health }: BackendParts): AdminBackend {
+  return {
+    assetDefaults: { assetCode: config.assetCode, assetScale: config.assetScale },
+    health,
+    listAccounts: () => accounts.list(),
+    getAccount: (id) => accounts.get(id),
+    addAccount: (account) => accounts.add(account),
+    updateAccount: (account) => accounts.update(account),
+    removeAccount: (id) => accounts.remove(id),
+    balance: (id) => ledger.snapshot(id),
+    routes: () => connector.routes.list(),
+    setRoute(prefix, nextHop) {
+      connector.routes.add({ prefix, nextHop, source: 'static' })
+    },
+    removeRoute(prefix) {
+      if (!connector.routes.remove(prefix, 'static')) throw new NodeError('ROUTE_NOT_FOUND', `no static route for "${prefix}"`)
+    },
+    rates: () => rates.view(),
+    setRates: (table) => rates.setTable(table),
+    metrics: () => metrics.render(),
+  }
+}

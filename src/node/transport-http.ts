@@ -1,0 +1,49 @@
+/**
+ * ILP over HTTP (RFC 35) as a node transport: one listener on `http.listen` for every account, and for each
+ * account with `http` settings a link that POSTs to its `http.url` and receives on the listener.
+ */
+import type { Account } from '../accounts/types.js'
+import { createHttpLink } from '../link/http/link.js'
+import { createHttpLinkServer, type HttpLinkServer } from '../link/http/server.js'
+import { createTokenAuthenticator, type Authenticate } from '../link/tokens.js'
+import type { Link } from '../link/types.js'
+import type { NodeConfig } from './config.js'
+import { incomingTokens, type Transport, type TransportContext } from './transports.js'
+
+export function httpTransport(config: NodeConfig): Transport {
+  let server: HttpLinkServer | undefined
+  let ctx: TransportContext | undefined
+  let authenticate: Authenticate = () => undefined
+  return {
+    name: 'http',
+    get url() {
+      return server?.url
+    },
+    async start(context) {
+      ctx = context
+      const listen = config.http?.listen
+      if (listen === undefined) return
+      server = await createHttpLinkServer({ listen, authenticate: (u, t) => authenticate(u, t), log: context.log })
+    },
+    accountsChanged(accounts: readonly Account[]) {
+      authenticate = createTokenAuthenticator(incomingTokens(accounts, (a) => a.http?.incomingToken))
+    },
+    linkFor(account: Account): Link | undefined {
+      const http = account.http
+      if (http === undefined || (http.url === undefined && http.incomingToken === undefined)) return undefined
+      return createHttpLink({
+        accountId: account.id,
+        ...(http.url !== undefined && { url: http.url }),
+        ...(http.outgoingToken !== undefined && { outgoingToken: http.outgoingToken }),
+        ...(http.mode !== undefined && { mode: http.mode }),
+        ...(server !== undefined && { server }),
+        address: () => ctx?.address() ?? '',
+        ...(ctx !== undefined && { log: ctx.log }),
+      })
+    },
+    async stop() {
+      await server?.close()
+      server = undefined
+    },
+  }
+}

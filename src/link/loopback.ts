@@ -59,7 +59,7 @@ function crossBack(reply: IlpReply, wire: boolean): IlpReply {
 }
 
 function delay(ms: number): Promise<void> {
-  return ms <= 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, ms).unref())
+  return ms <= 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, ms))
 }
 
 /** The peer's side: latency, the handler, the fault. Rejects with LinkError; never settles for 'drop'. */

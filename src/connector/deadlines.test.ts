@@ -1,0 +1,78 @@
+import { describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { createDeadlineTimer, type Expirable } from './deadlines.js'
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+describe('deadline timer', () => {
+  test('fires each entry once, never before its deadline', async () => {
+    const timer = createDeadlineTimer({ now: Date.now, resolutionMs: 5 })
+    const fired: number[] = []
+    const start = Date.now()
+    for (const delay of [30, 10, 20]) {
+      const at = start + delay
+      timer.add({ onDeadline: () => fired.push(Date.now() - at) }, at)
+    }
+    assert.equal(timer.size, 3)
+    await sleep(80)
+    assert.equal(fired.length, 3)
+    for (const lateness of fired) assert.ok(lateness >= 0, `fired ${-lateness} ms early`)
+    assert.equal(timer.size, 0)
+    timer.close()
+  })
+
+  test('a cancelled entry does not fire', async () => {
+    const timer = createDeadlineTimer({ now: Date.now, resolutionMs: 5 })
+    let fired = 0
+    const entry: Expirable = { onDeadline: () => fired++ }
+    timer.add(entry, Date.now() + 10)
+    timer.cancel(entry)
+    timer.cancel(entry)
+    assert.equal(timer.size, 0)
+    await sleep(30)
+    assert.equal(fired, 0)
+    timer.close()
+  })
+
+  test('a callback may cancel a sibling due in the same slot', async () => {
+    const timer = createDeadlineTimer({ now: Date.now, resolutionMs: 50 })
+    const at = Date.now() + 5
+    let fired = 0
+    const b: Expirable = { onDeadline: () => fired++ }
+    const a: Expirable = {
+      onDeadline: () => {
+        fired++
+        timer.cancel(b)
+      },
+    }
+    timer.add(a, at)
+    timer.add(b, at)
+    await sleep(120)
+    assert.equal(fired, 1)
+    timer.close()
+  })
+
+  test('a deadline long past fires on the next tick without walking every slot', async () => {
+    let clock = 1_000_000_000_000
+    const timer = createDeadlineTimer({ now: () => clock, resolutionMs: 5 })
+    let fired = 0
+    timer.add({ onDeadline: () => fired++ }, 0)
+    clock += 10
+    await sleep(20)
+    assert.equal(fired, 1)
+    timer.close()
+  })
+
+  test('expireAll fires everything at once; close drops without firing', () => {
+    const timer = createDeadlineTimer({ now: Date.now })
+    let fired = 0
+    timer.add({ onDeadline: () => fired++ }, Date.now() + 60_000)
+    timer.add({ onDeadline: () => fired++ }, Date.now() + 60_000)
+    timer.expireAll()
+    assert.equal(fired, 2)
+    timer.add({ onDeadline: () => fired++ }, Date.now() + 60_000)
+    timer.close()
+    assert.equal(timer.size, 0)
+    assert.equal(fired, 2)
+  })
+})

@@ -3,8 +3,8 @@ import { CodecError } from './errors.js'
 /** 2^64 - 1, the largest UInt64 / VarUInt we decode (RFC 30 caps VarUInt use at u64). */
 export const MAX_UINT64 = 0xffff_ffff_ffff_ffffn
 
-/** Lengths above this cannot describe anything we can hold; reject rather than allocate (RFC 30 allows a cap). */
-const LENGTH_PREFIX_MAX_BYTES = 4
+/** RFC 30: implementations MAY limit the long form to 8 length bytes (a u64 length). */
+const LENGTH_PREFIX_MAX_BYTES = 8
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
@@ -16,14 +16,28 @@ const utf8 = new TextDecoder('utf-8', { fatal: true })
 export class Reader {
   readonly buffer: Uint8Array
   cursor: number
-  private readonly view: DataView
-  private readonly end: number
+  private end: number
 
+  // No DataView: creating one per Reader costs more than the few reads most packets make.
   constructor(buffer: Uint8Array, start = 0, end = buffer.length) {
+    if (!(buffer instanceof Uint8Array)) throw new CodecError('OER_INVALID_LENGTH', 'input must be a Uint8Array')
+    if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > buffer.length || start > end) {
+      throw new CodecError('OER_INVALID_LENGTH', `window ${start}..${end} is outside the ${buffer.length}-byte input`)
+    }
     this.buffer = buffer
     this.cursor = start
     this.end = end
-    this.view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength)
+  }
+
+  /** Narrows the window to the next `length` bytes (e.g. the contents of a length-prefixed envelope). */
+  narrow(length: number): void {
+    this.need(length)
+    this.end = this.cursor + length
+  }
+
+  /** The offset where this reader's window ends (exclusive). */
+  get limit(): number {
+    return this.end
   }
 
   get remaining(): number {
@@ -53,21 +67,22 @@ export class Reader {
 
   readUInt16(): number {
     this.need(2)
-    const v = this.view.getUint16(this.cursor)
+    const b = this.buffer
+    const i = this.cursor
     this.cursor += 2
-    return v
+    return (b[i]! << 8) | b[i + 1]!
   }
 
   readUInt32(): number {
     this.need(4)
-    const v = this.view.getUint32(this.cursor)
+    const v = uint32At(this.buffer, this.cursor)
     this.cursor += 4
     return v
   }
 
   readUInt64(): bigint {
     this.need(8)
-    const v = this.view.getBigUint64(this.cursor)
+    const v = uint64At(this.buffer, this.cursor)
     this.cursor += 8
     return v
   }
@@ -83,21 +98,41 @@ export class Reader {
   /**
    * Length determinant (RFC 30 §"Length Prefix"): short form 0x00-0x7F, or 0x80|n followed by n big-endian
    * bytes. Rejects 0x80, leading zero bytes and long forms for lengths below 128 (canonical OER).
+   * A length that cannot fit in the input is OER_TRUNCATED here, before any field is read.
    */
   readLengthPrefix(): number {
     const first = this.readUInt8()
     if (first < 0x80) return first
+    const n = this.longLengthBytes(first)
+    let length = 0
+    // Above 6 bytes the number is inexact, but it is then ≥ 2^48 and fails the bound below all the same.
+    for (let i = 0; i < n; i++) length = length * 256 + this.buffer[this.cursor++]!
+    if (length < 0x80) throw new CodecError('OER_NON_CANONICAL_LENGTH', `length ${length} must use the short form`)
+    if (length > this.end - this.cursor) {
+      throw new CodecError('OER_TRUNCATED', `length ${length} at offset ${this.cursor} exceeds the ${this.end - this.cursor} bytes left`)
+    }
+    return length
+  }
+
+  /** The exact value of a length determinant as a bigint (e.g. RFC 30's `88AC01055A1DEBAC1E`); no bound check. */
+  readLengthDeterminant(): bigint {
+    const first = this.readUInt8()
+    if (first < 0x80) return BigInt(first)
+    const n = this.longLengthBytes(first)
+    let length = 0n
+    for (let i = 0; i < n; i++) length = (length << 8n) | BigInt(this.buffer[this.cursor++]!)
+    if (length < 0x80n) throw new CodecError('OER_NON_CANONICAL_LENGTH', `length ${length} must use the short form`)
+    return length
+  }
+
+  /** Checks the long-form header byte and the first length byte; returns how many length bytes follow. */
+  private longLengthBytes(first: number): number {
     const n = first & 0x7f
     if (n === 0) throw new CodecError('OER_INVALID_LENGTH', 'length prefix 0x80 (long form with no length bytes) is invalid')
     if (n > LENGTH_PREFIX_MAX_BYTES) throw new CodecError('OER_INVALID_LENGTH', `length prefix of ${n} bytes is too large`)
     this.need(n)
-    if (this.buffer[this.cursor] === 0) {
-      throw new CodecError('OER_NON_CANONICAL_LENGTH', 'length prefix has a leading zero byte')
-    }
-    let length = 0
-    for (let i = 0; i < n; i++) length = length * 256 + this.buffer[this.cursor++]!
-    if (length < 0x80) throw new CodecError('OER_NON_CANONICAL_LENGTH', `length ${length} must use the short form`)
-    return length
+    if (this.buffer[this.cursor] === 0) throw new CodecError('OER_NON_CANONICAL_LENGTH', 'length prefix has a leading zero byte')
+    return n
   }
 
   /** Variable-length octet string: length determinant then the bytes (a view of the input). */
@@ -184,12 +219,30 @@ export class Reader {
   }
 }
 
-/** Decodes bytes already known to be ASCII. */
+/** Big-endian UInt32 at `at` (the caller has checked the bounds). */
+export function uint32At(b: Uint8Array, at: number): number {
+  return b[at]! * 0x100_0000 + ((b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!)
+}
+
+/** Big-endian UInt64 at `at` (the caller has checked the bounds); amounts below 2^32 avoid BigInt shifts. */
+export function uint64At(b: Uint8Array, at: number): bigint {
+  const hi = uint32At(b, at)
+  const lo = uint32At(b, at + 4)
+  if (hi === 0) return BigInt(lo)
+  if (hi < 0x20_0000) return BigInt(hi * 0x1_0000_0000 + lo) // below 2^53: exact as a number
+  return (BigInt(hi) << 32n) | BigInt(lo)
+}
+
+const latin1Slice = Buffer.prototype.latin1Slice as (this: Uint8Array, start: number, end: number) => string
+
+/** Decodes bytes one char per byte (for ASCII fields; bytes above 0x7f become chars above 0x7f). */
 export function latin1(bytes: Uint8Array): string {
-  if (bytes.length < 64) {
+  const n = bytes.length
+  if (n <= 16) {
     let s = ''
-    for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]!)
+    for (let i = 0; i < n; i++) s += String.fromCharCode(bytes[i]!)
     return s
   }
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1')
+  // One flat string in one native call: char-by-char concatenation builds cons-strings the regex must flatten.
+  return latin1Slice.call(bytes, 0, n)
 }

@@ -84,7 +84,7 @@ export function buildAdminApp({ backend, token }: Omit<AdminServerOptions, 'list
   const app = fastify({ logger: false, bodyLimit: ADMIN_BODY_MAX_BYTES })
   app.addHook('onRequest', async (request, reply) => {
     if (!bearerMatches(request.headers.authorization, token)) {
-      await sendProblem(reply.header('www-authenticate', 'Bearer'), new NodeError('UNAUTHORIZED', 'send Authorization: Bearer <admin token>'))
+      return sendProblem(reply.header('www-authenticate', 'Bearer'), new NodeError('UNAUTHORIZED', 'send Authorization: Bearer <admin token>'))
     }
   })
   app.setErrorHandler(async (error, _request, reply) => {

@@ -19,3 +19,13 @@ export {
   type StreamKeys,
 } from './crypto.js'
 export * from './receipt.js'
+export * from './limits.js'
+export { createTokenCodec, tokenOf, TOKEN_NONCE_LENGTH, type ReceiptSetup, type StreamCredentials, type TokenCodec, type ParsedToken } from './credentials.js'
+export {
+  createStreamReceiver,
+  type StreamReceiver,
+  type StreamReceiverOptions,
+  type MoneyReceived,
+  type DataReceived,
+  type ConnectionSummary,
+} from './receiver.js'

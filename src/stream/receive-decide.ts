@@ -1,0 +1,195 @@
+/**
+ * What the receiver does with one authentic incoming STREAM Prepare: a pure function of the connection's
+ * state and the packet (RFC 29 §"Receiving", protocol-notes §6.3 for the JS order of checks). It returns a
+ * decision; receive-apply.ts carries it out. Nothing here mutates.
+ */
+import { isValidIlpAddress } from '../ilp/address.js'
+import { FrameType, StreamErrorCode, type StreamDataFrame } from './frames.js'
+import type { StreamPacket } from './packet.js'
+import type { ConnectionDefaults, ConnectionRecord } from './connection.js'
+import { STREAM_FRAGMENTS_MAX } from './limits.js'
+
+/** Changes that hold whatever the outcome (control frames are applied even when the money is refused). */
+export interface ControlEffects {
+  readonly openStreams: readonly bigint[]
+  readonly remoteCloseStreams: ReadonlyArray<{ readonly id: bigint; readonly code: number; readonly message: string }>
+  readonly remoteAddress?: string
+  readonly remoteAsset?: { readonly code: string; readonly scale: number }
+  readonly remoteClose?: { readonly code: number; readonly message: string }
+  /** Streams named in this packet: the reply advertises their limits. */
+  readonly touchedStreams: readonly bigint[]
+  /** The packet carried connection set-up frames: the reply repeats our asset details. */
+  readonly setup: boolean
+}
+
+export interface Credit {
+  readonly streamId: bigint
+  readonly amount: bigint
+}
+
+export type RejectReason =
+  | 'replay'
+  | 'connection-closed'
+  | 'no-money-frames'
+  | 'below-minimum'
+  | 'unfulfillable'
+  | 'receive-max'
+  | 'stream-closed'
+
+export type Outcome =
+  /** The connection must close with this code (ConnectionClose in an F99 reply). */
+  | { readonly kind: 'close'; readonly code: StreamErrorCode; readonly message: string }
+  | { readonly kind: 'reject'; readonly reason: RejectReason; readonly closedStreams: readonly bigint[] }
+  | { readonly kind: 'fulfill'; readonly credits: readonly Credit[]; readonly data: readonly StreamDataFrame[] }
+
+export interface Decision {
+  readonly control: ControlEffects
+  readonly outcome: Outcome
+}
+
+const NO_CONTROL: ControlEffects = { openStreams: [], remoteCloseStreams: [], touchedStreams: [], setup: false }
+
+/** Client-opened streams are odd (RFC 29 §"Stream IDs"); a receiver never opens them on the client's behalf. */
+function isPeerStreamId(id: bigint): boolean {
+  return id % 2n === 1n
+}
+
+/**
+ * @param amount the ILP Prepare amount that arrived
+ * @param fulfillable whether the Prepare's condition is the one this packet's data generates
+ */
+export function decideIncoming(
+  conn: ConnectionRecord,
+  defaults: ConnectionDefaults,
+  packet: StreamPacket,
+  amount: bigint,
+  fulfillable: boolean,
+): Decision {
+  const close = (code: StreamErrorCode, message: string): Decision => ({ control: NO_CONTROL, outcome: { kind: 'close', code, message } })
+  if (conn.state.kind === 'closed') return { control: NO_CONTROL, outcome: { kind: 'reject', reason: 'connection-closed', closedStreams: [] } }
+
+  const openStreams: bigint[] = []
+  const touched = new Set<bigint>()
+  const remoteCloseStreams: Array<{ id: bigint; code: number; message: string }> = []
+  const shares = new Map<bigint, bigint>()
+  const data: StreamDataFrame[] = []
+  let remoteAddress: string | undefined
+  let remoteAsset: { code: string; scale: number } | undefined
+  let remoteClose: { code: number; message: string } | undefined
+  let setup = false
+
+  for (const frame of packet.frames) {
+    switch (frame.type) {
+      case FrameType.ConnectionClose:
+        remoteClose = { code: frame.errorCode, message: frame.errorMessage }
+        break
+      case FrameType.ConnectionNewAddress:
+        setup = true
+        if (isValidIlpAddress(frame.sourceAccount)) remoteAddress = frame.sourceAccount
+        break
+      case FrameType.ConnectionAssetDetails: {
+        setup = true
+        const known = conn.remoteAsset ?? remoteAsset
+        if (known && (known.code !== frame.sourceAssetCode || known.scale !== frame.sourceAssetScale)) {
+          return close(StreamErrorCode.ProtocolViolation, 'asset details changed')
+        }
+        remoteAsset = { code: frame.sourceAssetCode, scale: frame.sourceAssetScale }
+        break
+      }
+      case FrameType.StreamClose:
+        if (conn.streams.has(frame.streamId)) remoteCloseStreams.push({ id: frame.streamId, code: frame.errorCode, message: frame.errorMessage })
+        break
+      case FrameType.StreamMoney:
+      case FrameType.StreamData:
+      case FrameType.StreamMaxMoney:
+      case FrameType.StreamMaxData: {
+        const id = frame.streamId
+        if (!conn.streams.has(id) && !touched.has(id)) {
+          if (id === 0n || !isPeerStreamId(id)) return close(StreamErrorCode.ProtocolViolation, `stream ID ${id} has the wrong parity`)
+          if (id > conn.maxStreamId) return close(StreamErrorCode.StreamIdError, `stream ID ${id} exceeds the maximum ${conn.maxStreamId}`)
+          openStreams.push(id)
+        }
+        touched.add(id)
+        if (frame.type === FrameType.StreamMoney) shares.set(id, (shares.get(id) ?? 0n) + frame.shares)
+        if (frame.type === FrameType.StreamData) data.push(frame)
+        break
+      }
+      default:
+        // Blocked frames, ConnectionMaxData/MaxStreamId (limits for data we do not send back), receipts: no effect.
+        break
+    }
+  }
+
+  const control: ControlEffects = {
+    openStreams,
+    remoteCloseStreams,
+    touchedStreams: [...touched],
+    setup,
+    ...(remoteAddress !== undefined && { remoteAddress }),
+    ...(remoteAsset !== undefined && { remoteAsset }),
+    ...(remoteClose !== undefined && { remoteClose }),
+  }
+  const flow = checkDataFlow(conn, defaults, data)
+  if (flow !== undefined) return { control, outcome: { kind: 'close', code: StreamErrorCode.FlowControlError, message: flow } }
+  return { control, outcome: decideMoney(conn, defaults, packet, amount, fulfillable, shares, data) }
+}
+
+function decideMoney(
+  conn: ConnectionRecord,
+  defaults: ConnectionDefaults,
+  packet: StreamPacket,
+  amount: bigint,
+  fulfillable: boolean,
+  shares: Map<bigint, bigint>,
+  data: StreamDataFrame[],
+): Outcome {
+  const reject = (reason: RejectReason, closedStreams: readonly bigint[] = []): Outcome => ({ kind: 'reject', reason, closedStreams })
+  let totalShares = 0n
+  for (const s of shares.values()) totalShares += s
+  if (amount > 0n && totalShares === 0n) return reject('no-money-frames')
+  if (packet.amount > amount) return reject('below-minimum')
+  if (!fulfillable) return reject('unfulfillable')
+
+  const closed = [...shares.keys(), ...data.map((d) => d.streamId)].filter((id) => conn.streams.get(id)?.state.kind === 'closed')
+  if (closed.length > 0) return reject('stream-closed', closed)
+
+  const credits = splitAmount(amount, shares, totalShares)
+  for (const c of credits) {
+    const stream = conn.streams.get(c.streamId)
+    const total = (stream?.totalReceived ?? 0n) + c.amount
+    if (total > (stream?.receiveMax ?? defaults.streamReceiveMax)) return reject('receive-max')
+  }
+  return { kind: 'fulfill', credits, data }
+}
+
+/**
+ * amount × shares / Σshares, rounded down; the remainder goes to the lowest stream ID (RFC 29 §"Stream Money
+ * Frame": SHOULD). Streams with 0 shares get nothing.
+ */
+export function splitAmount(amount: bigint, shares: ReadonlyMap<bigint, bigint>, totalShares: bigint): Credit[] {
+  if (amount === 0n || totalShares === 0n) return []
+  const ids = [...shares.keys()].filter((id) => shares.get(id)! > 0n).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+  const credits = ids.map((streamId) => ({ streamId, amount: (amount * shares.get(streamId)!) / totalShares }))
+  const given = credits.reduce((sum, c) => sum + c.amount, 0n)
+  credits[0] = { streamId: credits[0]!.streamId, amount: credits[0]!.amount + (amount - given) }
+  return credits
+}
+
+/** RFC 29 §"Flow Control": data beyond an advertised StreamMaxData / ConnectionMaxData is a FlowControlError. */
+function checkDataFlow(conn: ConnectionRecord, defaults: ConnectionDefaults, data: readonly StreamDataFrame[]): string | undefined {
+  if (data.length === 0) return undefined
+  const highest = new Map<bigint, bigint>()
+  for (const frame of data) {
+    const end = frame.offset + BigInt(frame.data.length)
+    const stream = conn.streams.get(frame.streamId)
+    const max = stream?.dataMaxOffset ?? defaults.streamMaxData
+    if (end > max) return `stream ${frame.streamId} data to offset ${end} exceeds StreamMaxData ${max}`
+    if (stream && stream.fragments.size >= STREAM_FRAGMENTS_MAX) return `stream ${frame.streamId} has too many out-of-order fragments`
+    highest.set(frame.streamId, end > (highest.get(frame.streamId) ?? 0n) ? end : highest.get(frame.streamId)!)
+  }
+  let total = 0n
+  for (const [id, stream] of conn.streams) total += highest.has(id) && highest.get(id)! > stream.dataHighest ? highest.get(id)! : stream.dataHighest
+  for (const [id, end] of highest) if (!conn.streams.has(id)) total += end
+  if (total > conn.connectionMaxData) return `connection data to ${total} exceeds ConnectionMaxData ${conn.connectionMaxData}`
+  return undefined
+}

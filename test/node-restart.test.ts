@@ -1,0 +1,57 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createNode } from '../src/node/node.js'
+import { isFulfill } from '../src/ilp/types.js'
+import { verifyLedger } from '../src/accounts/verify.js'
+import { admin, sendPrepare, startFulfillingPeer, testConfig } from './node-harness.js'
+
+const ALICE_TOKEN = 'alice-incoming-token'
+
+test('on sqlite, balances and accounts added over the API survive a stop and start', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ilp-node-restart-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const peer = await startFulfillingPeer()
+  t.after(() => peer.close())
+  const config = testConfig({
+    store: `sqlite:${join(dir, 'sub', 'node.sqlite')}`,
+    accounts: [{ id: 'alice', relation: 'child', min_balance: '-1000000000000', http: { incoming_token: ALICE_TOKEN } }],
+  })
+
+  const first = createNode(config)
+  await first.start()
+  const api = admin(first.adminUrl!)
+  assert.equal((await api('POST', '/accounts', { id: 'bob', relation: 'child', max_balance: '99999999999999999', http: { url: peer.url } })).status, 201)
+  const amounts = [1n, 20n, 300n, 4000n, 50000n]
+  const replies = await Promise.all(amounts.map((a) => sendPrepare(first.listenerUrl('http')!, 'alice', ALICE_TOKEN, 'test.router.bob', a)))
+  assert.ok(replies.every(isFulfill))
+  await first.stop()
+
+  const second = createNode(config)
+  await second.start()
+  t.after(() => second.stop())
+  const api2 = admin(second.adminUrl!)
+  const bob = await api2('GET', '/accounts/bob')
+  assert.equal(bob.status, 200, 'the API-added account is back')
+  assert.equal(bob.body.max_balance, '99999999999999999')
+  assert.equal(bob.body.http.url, peer.url)
+  assert.equal((await api2('GET', '/accounts/alice/balance')).body.balance, '-54321')
+  assert.equal((await api2('GET', '/accounts/bob/balance')).body.balance, '54321')
+
+  // The restored account has its link again: packets flow without anyone re-adding it.
+  assert.ok(isFulfill(await sendPrepare(second.listenerUrl('http')!, 'alice', ALICE_TOKEN, 'test.router.bob', 9n)))
+  assert.equal((await api2('GET', '/accounts/bob/balance')).body.balance, '54330')
+  // Removal is durable too.
+  assert.equal((await api2('DELETE', '/accounts/bob')).status, 204)
+  await second.stop()
+  const third = createNode(config)
+  await third.start()
+  t.after(() => third.stop())
+  assert.equal((await admin(third.adminUrl!)('GET', '/accounts/bob')).status, 404)
+  await third.stop()
+  const report = verifyLedger(join(dir, 'sub', 'node.sqlite'))
+  assert.ok(report.ok, JSON.stringify(report.mismatches))
+  assert.equal(report.entries, 6n)
+})

@@ -272,3 +272,16 @@ describe('connector: malformed input', () => {
     assert.ok(isFulfill(await h.connector.handleIncoming('alice', testPrepare({ destination: 'test.bob' }, secret))))
   })
 })
+
+describe('connector: derived routes leave other routes alone', () => {
+  test('updating an account keeps a static route added by someone else (admin API)', async (t) => {
+    const h = nodeHarness()
+    t.after(() => h.close())
+    h.connector.addAccount(testAccount('p', { routes: ['test.a'] }))
+    h.connector.routes.add({ prefix: 'test.admin', nextHop: 'p', source: 'static' })
+    h.connector.updateAccount(testAccount('p', { routes: ['test.b'] }))
+    assert.equal(h.connector.routes.lookup('test.admin')?.nextHop, 'p')
+    assert.equal(h.connector.routes.lookup('test.a'), undefined)
+    assert.equal(h.connector.routes.find('test.b', 'static')?.nextHop, 'p')
+  })
+})

@@ -22,7 +22,7 @@ import { createDeadlineTimer } from './deadlines.js'
 import { MAX_HOLD_TIME_MS, MIN_MESSAGE_WINDOW_MS } from './middleware/expiry.js'
 import { createPipeline } from './pipeline.js'
 import { createStaticRates, type RateSource } from './rates.js'
-import { createRoutingTable, type RoutingTable } from './routing-table.js'
+import { createRoutingTable, type Route, type RoutingTable } from './routing-table.js'
 import type { HopRecord, PacketHandler } from './types.js'
 
 export interface PacketEvent {
@@ -120,15 +120,26 @@ export function createConnector(options: ConnectorOptions): Connector {
     for (const account of accounts.values()) if (account.relation === 'child') deriveRoutes(account)
   }
 
+  /** Routes derived from each account's settings, so a change removes exactly those (not routes added by others). */
+  const derived = new Map<string, Route[]>()
+
+  function dropDerived(accountId: string): void {
+    for (const route of derived.get(accountId) ?? []) {
+      if (routes.find(route.prefix, route.source)?.nextHop === accountId) routes.remove(route.prefix, route.source)
+    }
+    derived.delete(accountId)
+  }
+
   function deriveRoutes(account: Account): void {
-    routes.removeNextHop(account.id, 'static')
-    routes.removeNextHop(account.id, 'local')
-    for (const prefix of account.routes ?? []) routes.add({ prefix, nextHop: account.id, source: 'static' })
+    dropDerived(account.id)
+    const mine: Route[] = (account.routes ?? []).map((prefix) => ({ prefix, nextHop: account.id, source: 'static' as const }))
     if (account.relation === 'child') {
       const address = childAddress(self.address, account)
-      if (address !== undefined) routes.add({ prefix: address, nextHop: account.id, source: 'local' })
+      if (address !== undefined) mine.push({ prefix: address, nextHop: account.id, source: 'local' })
       else if (self.address !== '') logger.warn({ account: account.id }, 'child account id is not a valid address segment; no route to it')
     }
+    for (const route of mine) routes.add(route)
+    derived.set(account.id, mine)
     ensureDefaultRoute()
   }
 
@@ -167,6 +178,7 @@ export function createConnector(options: ConnectorOptions): Connector {
   async function removeAccount(id: string): Promise<void> {
     if (!accounts.delete(id)) return
     pipeline.forgetAccount(id)
+    derived.delete(id)
     routes.removeNextHop(id)
     ensureDefaultRoute()
     const link = links.get(id)

@@ -34,6 +34,8 @@ export interface RoutingTable {
   removeNextHop(nextHop: string, source?: RouteSource): number
   /** The route in use for `prefix` exactly (the best source), if any. */
   get(prefix: string): Route | undefined
+  /** The route of `source` for `prefix` exactly, whether or not it is the one in use. */
+  find(prefix: string, source: RouteSource): Route | undefined
   /** Every route of every source, sorted by prefix then priority. */
   list(): Route[]
   /** The route in use for each prefix, sorted by prefix. */
@@ -157,6 +159,7 @@ export function createRoutingTable(): RoutingTable {
     remove,
     removeNextHop,
     get: (prefix) => entries.get(prefix)?.routes[0],
+    find: (prefix, source) => entries.get(prefix)?.routes.find((r) => r.source === source),
     list,
     best,
     lookup,

@@ -1,0 +1,6 @@
+export * from './packet.js'
+export * from './time.js'
+export * from './limits.js'
+export { createBtpSession, BTP_DEFAULT_LIMITS, type BtpLimits, type BtpSession, type BtpSessionOptions } from './session.js'
+export { createBtpServer, checkAuthPacket, type BtpServer, type BtpServerOptions } from './server.js'
+export { createBtpClientLink, parseBtpUrl, type BtpClientLink, type BtpClientOptions, type BtpUrl } from './client.js'

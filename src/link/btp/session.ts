@@ -1,0 +1,320 @@
+/**
+ * One authenticated BTP 2.0 connection (RFC 23), the same on either side once auth is done: ILP Prepares go out
+ * as `ilp` Messages and come back as Responses; the peer's Messages are handed to the handler and answered.
+ *
+ * - Request ids: a counter from a random start, skipping ids still in flight, so two never collide (RFC 23).
+ *   A reply to no request in flight (late, unknown, duplicate) is dropped without an answer (RFC 23).
+ * - BTP Errors only for what cannot be processed: a Transfer (settlement goes through engines), an `ilp` entry
+ *   that is not a Prepare, duplicate protocol names, a handler that threw.
+ * - Rule breakers (unreadable frames, more requests in flight than allowed, no pong) are disconnected and
+ *   logged; our packets in flight on that socket fail with LINK_DOWN (the connector rejects them upstream).
+ * - Writes are batched: frames queued during one turn of the event loop go out in one corked write.
+ * - One timer per connection (every BTP_TICK_MS) expires requests past their deadline and sends pings.
+ */
+import type { Socket } from 'node:net'
+import type { WebSocket, RawData } from 'ws'
+import { decodePrepare, decodeReply, packetBytes } from '../../ilp/packet.js'
+import type { IlpPrepare, IlpReply } from '../../ilp/types.js'
+import { LinkError, type IncomingPrepareHandler } from '../types.js'
+import type { LinkLogger } from '../log.js'
+import {
+  BtpPacketType,
+  decodeBtpPacket,
+  duplicateProtocolName,
+  encodeBtpIlp,
+  encodeBtpPacket,
+  primaryIlpData,
+  type BtpError,
+  type BtpMessage,
+  type BtpResponse,
+} from './packet.js'
+import {
+  BTP_CLOSE_GRACE_MS,
+  BTP_INCOMING_IN_FLIGHT_MAX,
+  BTP_OUTGOING_IN_FLIGHT_MAX,
+  BTP_PING_INTERVAL_MS,
+  BTP_REQUEST_TIMEOUT_MS,
+  BTP_SEND_BUFFER_MAX_BYTES,
+  BTP_TICK_MS,
+} from './limits.js'
+
+export interface BtpLimits {
+  outgoingInFlightMax: number
+  incomingInFlightMax: number
+  sendBufferMaxBytes: number
+  pingIntervalMs: number
+  requestTimeoutMs: number
+  tickMs: number
+}
+
+export const BTP_DEFAULT_LIMITS: BtpLimits = {
+  outgoingInFlightMax: BTP_OUTGOING_IN_FLIGHT_MAX,
+  incomingInFlightMax: BTP_INCOMING_IN_FLIGHT_MAX,
+  sendBufferMaxBytes: BTP_SEND_BUFFER_MAX_BYTES,
+  pingIntervalMs: BTP_PING_INTERVAL_MS,
+  requestTimeoutMs: BTP_REQUEST_TIMEOUT_MS,
+  tickMs: BTP_TICK_MS,
+}
+
+export interface BtpSessionOptions {
+  accountId: string
+  /** Read at each incoming Prepare, so `link.handle` may be called before or after the socket opens. */
+  handler: () => IncomingPrepareHandler | undefined
+  log: LinkLogger
+  now: () => number
+  limits: BtpLimits
+  /** Called once when the socket is gone, whoever closed it. */
+  onClose: (session: BtpSession) => void
+}
+
+export interface BtpSession {
+  readonly open: boolean
+  readonly inFlight: number
+  send(prepare: IlpPrepare, signal?: AbortSignal): Promise<IlpReply>
+  /** Fails our requests in flight with `err` and closes the socket. */
+  close(err: LinkError, wsCode?: number, reason?: string): void
+}
+
+interface Pending {
+  resolve(reply: IlpReply): void
+  reject(err: LinkError): void
+  deadline: number
+  signal?: AbortSignal
+  onAbort?: () => void
+}
+
+const utf8 = new TextEncoder()
+const NO_ENTRIES = [] as const
+
+/** WebSocket close codes (RFC 6455 §7.4.1). */
+export const WS_NORMAL = 1000
+export const WS_PROTOCOL_ERROR = 1002
+export const WS_POLICY_VIOLATION = 1008
+
+export function createBtpSession(ws: WebSocket, options: BtpSessionOptions): BtpSession {
+  const { log, now, limits, accountId } = options
+  const pending = new Map<number, Pending>()
+  let state: 'open' | 'closed' = 'open'
+  let nextRequestId = (Math.random() * 0x1_0000_0000) >>> 0
+  let incomingInFlight = 0
+  let queue: Uint8Array[] = []
+  let queuedBytes = 0
+  let flushScheduled = false
+  let lastPingAt = now()
+  let alive = true
+
+  // ------------------------------------------------------------------------------------ writing, batched
+
+  function flush(): void {
+    flushScheduled = false
+    const frames = queue
+    queue = []
+    queuedBytes = 0
+    if (state !== 'open' && ws.readyState !== ws.OPEN) return
+    const socket = (ws as unknown as { _socket?: Socket })._socket
+    socket?.cork()
+    for (const frame of frames) ws.send(frame)
+    socket?.uncork()
+  }
+
+  function enqueue(frame: Uint8Array): void {
+    queue.push(frame)
+    queuedBytes += frame.length
+    if (!flushScheduled) {
+      flushScheduled = true
+      setImmediate(flush)
+    }
+  }
+
+  function sendError(requestId: number, code: string, name: string, message: string): void {
+    const error: BtpError = {
+      type: BtpPacketType.Error,
+      requestId,
+      code,
+      name,
+      triggeredAt: new Date(now()),
+      data: utf8.encode(message),
+      protocolData: NO_ENTRIES,
+    }
+    enqueue(encodeBtpPacket(error))
+  }
+
+  // ------------------------------------------------------------------------------------ outgoing requests
+
+  function settle(requestId: number): Pending | undefined {
+    const entry = pending.get(requestId)
+    if (entry === undefined) return undefined
+    pending.delete(requestId)
+    if (entry.onAbort !== undefined) entry.signal!.removeEventListener('abort', entry.onAbort)
+    return entry
+  }
+
+  function newRequestId(): number {
+    let id = nextRequestId
+    while (pending.has(id)) id = (id + 1) >>> 0
+    nextRequestId = (id + 1) >>> 0
+    return id
+  }
+
+  function send(prepare: IlpPrepare, signal?: AbortSignal): Promise<IlpReply> {
+    if (state !== 'open') return Promise.reject(new LinkError('LINK_DOWN', `BTP connection of ${accountId} is closed`))
+    if (signal?.aborted) return Promise.reject(new LinkError('LINK_CLOSED', 'send aborted'))
+    if (pending.size >= limits.outgoingInFlightMax) {
+      return Promise.reject(new LinkError('LINK_OVERLOADED', `${limits.outgoingInFlightMax} packets already in flight`))
+    }
+    if (ws.bufferedAmount + queuedBytes > limits.sendBufferMaxBytes) {
+      return Promise.reject(new LinkError('LINK_OVERLOADED', 'the peer is not reading its socket'))
+    }
+    const requestId = newRequestId()
+    const frame = encodeBtpIlp(BtpPacketType.Message, requestId, packetBytes(prepare))
+    const deadline = Math.min(prepare.expiresAt.getTime(), now() + limits.requestTimeoutMs)
+    return new Promise<IlpReply>((resolve, reject) => {
+      const entry: Pending = { resolve, reject, deadline }
+      if (signal !== undefined) {
+        entry.signal = signal
+        entry.onAbort = () => settle(requestId)?.reject(new LinkError('LINK_CLOSED', 'send aborted'))
+        signal.addEventListener('abort', entry.onAbort, { once: true })
+      }
+      pending.set(requestId, entry)
+      enqueue(frame)
+    })
+  }
+
+  function onReply(packet: BtpResponse | BtpError): void {
+    const entry = settle(packet.requestId)
+    if (entry === undefined) {
+      log.debug({ accountId, requestId: packet.requestId }, 'BTP reply to no request in flight: dropped')
+      return
+    }
+    if (packet.type === BtpPacketType.Error) {
+      entry.reject(new LinkError('LINK_REMOTE', `peer answered BTP Error ${packet.code} ${packet.name}`))
+      return
+    }
+    const ilp = primaryIlpData(packet.protocolData)
+    if (ilp === undefined) {
+      entry.reject(new LinkError('LINK_PROTOCOL', 'BTP Response without an ilp entry'))
+      return
+    }
+    try {
+      entry.resolve(decodeReply(ilp))
+    } catch (err) {
+      entry.reject(new LinkError('LINK_PROTOCOL', `peer's reply is not a Fulfill or Reject: ${(err as Error).message}`, { cause: err }))
+    }
+  }
+
+  // ------------------------------------------------------------------------------------ incoming requests
+
+  function answer(requestId: number, reply: IlpReply): void {
+    incomingInFlight--
+    if (state === 'open') enqueue(encodeBtpIlp(BtpPacketType.Response, requestId, packetBytes(reply)))
+  }
+
+  function fail(requestId: number, err: unknown): void {
+    incomingInFlight--
+    log.error({ err, accountId }, 'handler failed on a Prepare from a BTP peer')
+    if (state === 'open') sendError(requestId, 'T00', 'UnreachableError', 'internal error')
+  }
+
+  function onRequest(packet: BtpMessage): void {
+    const { requestId, protocolData } = packet
+    const duplicate = duplicateProtocolName(protocolData)
+    if (duplicate !== undefined) return sendError(requestId, 'F01', 'InvalidFieldsError', `duplicate protocol name ${duplicate}`)
+    const ilp = primaryIlpData(protocolData)
+    // A Message for another sub-protocol (or a repeated auth): nothing to do, acknowledge it.
+    if (ilp === undefined) return enqueue(encodeBtpPacket({ type: BtpPacketType.Response, requestId, protocolData: NO_ENTRIES }))
+    if (incomingInFlight >= limits.incomingInFlightMax) {
+      return violation(`more than ${limits.incomingInFlightMax} requests in flight`, WS_POLICY_VIOLATION)
+    }
+    const handler = options.handler()
+    if (handler === undefined) return sendError(requestId, 'T00', 'UnreachableError', 'not ready for packets')
+    let prepare: IlpPrepare
+    try {
+      prepare = decodePrepare(ilp)
+    } catch (err) {
+      return sendError(requestId, 'F01', 'InvalidFieldsError', `ilp entry is not an ILP Prepare: ${(err as Error).message}`)
+    }
+    incomingInFlight++
+    let result: Promise<IlpReply>
+    try {
+      result = handler(prepare)
+    } catch (err) {
+      return fail(requestId, err)
+    }
+    result.then(
+      (reply) => answer(requestId, reply),
+      (err: unknown) => fail(requestId, err),
+    )
+  }
+
+  function onMessage(data: RawData, isBinary: boolean): void {
+    alive = true
+    if (!isBinary || state !== 'open') return // BTP is binary; text frames carry nothing (interledger-rs skips them too)
+    let packet
+    try {
+      packet = decodeBtpPacket(data as Buffer)
+    } catch (err) {
+      return violation(`unreadable BTP packet: ${(err as Error).message}`, WS_PROTOCOL_ERROR)
+    }
+    switch (packet.type) {
+      case BtpPacketType.Response:
+      case BtpPacketType.Error:
+        return onReply(packet)
+      case BtpPacketType.Message:
+        return onRequest(packet)
+      case BtpPacketType.Transfer:
+        return sendError(packet.requestId, 'F00', 'NotAcceptedError', 'BTP Transfer is not accepted: settle through a settlement engine')
+    }
+  }
+
+  // ------------------------------------------------------------------------------------ lifecycle
+
+  function violation(reason: string, wsCode: number): void {
+    log.warn({ accountId, reason }, 'BTP peer broke the rules: disconnected')
+    close(new LinkError('LINK_DOWN', `BTP peer ${accountId} disconnected: ${reason}`), wsCode, reason.slice(0, 120))
+  }
+
+  function tick(): void {
+    const t = now()
+    for (const [requestId, entry] of pending) {
+      if (entry.deadline <= t) settle(requestId)!.reject(new LinkError('LINK_TIMEOUT', 'no BTP reply before the deadline'))
+    }
+    if (t - lastPingAt < limits.pingIntervalMs) return
+    if (!alive) return violation('no pong to the last ping', WS_POLICY_VIOLATION)
+    alive = false
+    lastPingAt = t
+    ws.ping()
+  }
+
+  const timer = setInterval(tick, limits.tickMs)
+
+  function close(err: LinkError, wsCode = WS_NORMAL, reason = ''): void {
+    if (state === 'closed') return
+    flush()
+    state = 'closed'
+    clearInterval(timer)
+    for (const requestId of [...pending.keys()]) settle(requestId)!.reject(err)
+    if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) {
+      ws.close(wsCode, reason)
+      const grace = setTimeout(() => ws.terminate(), BTP_CLOSE_GRACE_MS)
+      ws.once('close', () => clearTimeout(grace))
+    }
+    options.onClose(session)
+  }
+
+  ws.on('message', onMessage)
+  ws.on('pong', () => (alive = true))
+  ws.on('close', () => close(new LinkError('LINK_DOWN', `BTP connection of ${accountId} was lost`)))
+  ws.on('error', (err) => log.warn({ err, accountId }, 'BTP socket error'))
+
+  const session: BtpSession = {
+    get open() {
+      return state === 'open'
+    },
+    get inFlight() {
+      return pending.size
+    },
+    send,
+    close,
+  }
+  return session
+}

@@ -6,10 +6,11 @@ export const ILP_ADDRESS_MAX_LENGTH = 1023
 export const ILP_ADDRESS_SCHEMES = ['g', 'private', 'example', 'peer', 'self', 'test', 'test1', 'test2', 'test3', 'local'] as const
 export type IlpAddressScheme = (typeof ILP_ADDRESS_SCHEMES)[number]
 
-const ADDRESS_PATTERN = /^(g|private|example|peer|self|test[1-3]?|local)([.][a-zA-Z0-9_~-]+)+$/
+/** RFC 15's pattern; irregexp runs it faster than a hand-written loop (measured), so it stays the check. */
+export const ILP_ADDRESS_REGEX = /^(g|private|example|peer|self|test[1-3]?|local)([.][a-zA-Z0-9_~-]+)+$/
 
 export function isValidIlpAddress(address: unknown): address is string {
-  return typeof address === 'string' && address.length <= ILP_ADDRESS_MAX_LENGTH && ADDRESS_PATTERN.test(address)
+  return typeof address === 'string' && address.length <= ILP_ADDRESS_MAX_LENGTH && ILP_ADDRESS_REGEX.test(address)
 }
 
 /** The allocation scheme (first segment) of an address. */

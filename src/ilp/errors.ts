@@ -82,7 +82,12 @@ export interface AmountTooLargeData {
   maximumAmount: bigint
 }
 
+const UINT64_MAX = 0xffff_ffff_ffff_ffffn
+
 export function encodeAmountTooLargeData({ receivedAmount, maximumAmount }: AmountTooLargeData): Uint8Array {
+  for (const v of [receivedAmount, maximumAmount]) {
+    if (typeof v !== 'bigint' || v < 0n || v > UINT64_MAX) throw new CodecError('OER_VALUE_OUT_OF_RANGE', `F08 amount ${String(v)} is not a UInt64`)
+  }
   const bytes = new Uint8Array(16)
   const view = new DataView(bytes.buffer)
   view.setBigUint64(0, receivedAmount)

@@ -5,10 +5,11 @@
  * forward a Prepare with amount and expiry patched in place, and relay replies byte-for-byte.
  */
 import { CodecError } from '../oer/errors.js'
-import { Reader, latin1 } from '../oer/reader.js'
+import { Reader, latin1, uint64At } from '../oer/reader.js'
+import { allocBytes, copyBytes } from '../oer/alloc.js'
 import { lengthPrefixSize } from '../oer/writer.js'
 import { ILP_ADDRESS_MAX_LENGTH, isValidIlpAddress } from './address.js'
-import { ILP_TIMESTAMP_LENGTH, readIlpTimestamp, writeIlpTimestamp } from './timestamp.js'
+import { ILP_TIMESTAMP_LENGTH, readIlpTimestamp, readIlpTimestampMs, writeIlpTimestamp } from './timestamp.js'
 import {
   IlpPacketType,
   RAW,
@@ -32,9 +33,10 @@ const utf8Encoder = new TextEncoder()
 
 // ---------------------------------------------------------------------------------------------- encoding
 
+/** Allocates the packet and writes its envelope (type ‖ length determinant); returns where the body starts. */
 function envelope(type: number, bodyLength: number): { bytes: Uint8Array; at: number } {
   const header = 1 + lengthPrefixSize(bodyLength)
-  const bytes = new Uint8Array(header + bodyLength)
+  const bytes = allocBytes(header + bodyLength)
   bytes[0] = type
   writeLength(bytes, 1, bodyLength)
   return { bytes, at: header }
@@ -51,6 +53,7 @@ function writeLength(bytes: Uint8Array, at: number, length: number): number {
   return at
 }
 
+/** The caller has validated `s` as an address (ASCII only). */
 function writeAscii(bytes: Uint8Array, at: number, s: string): number {
   at = writeLength(bytes, at, s.length)
   for (let i = 0; i < s.length; i++) bytes[at++] = s.charCodeAt(i)
@@ -63,7 +66,35 @@ function writeOctets(bytes: Uint8Array, at: number, data: Uint8Array): number {
   return at + data.length
 }
 
+/** Big-endian UInt64 without a DataView; the caller has range-checked `v`. */
+function writeUInt64(bytes: Uint8Array, at: number, v: bigint): void {
+  let hi: number
+  let lo: number
+  if (v <= 0xffff_ffffn) {
+    hi = 0
+    lo = Number(v)
+  } else {
+    hi = Number(v >> 32n)
+    lo = Number(v & 0xffff_ffffn)
+  }
+  bytes[at] = hi >>> 24
+  bytes[at + 1] = (hi >>> 16) & 0xff
+  bytes[at + 2] = (hi >>> 8) & 0xff
+  bytes[at + 3] = hi & 0xff
+  bytes[at + 4] = lo >>> 24
+  bytes[at + 5] = (lo >>> 16) & 0xff
+  bytes[at + 6] = (lo >>> 8) & 0xff
+  bytes[at + 7] = lo & 0xff
+}
+
+function checkAmount(amount: unknown): asserts amount is bigint {
+  if (typeof amount !== 'bigint' || amount < 0n || amount > UINT64_MAX) {
+    throw new CodecError('OER_VALUE_OUT_OF_RANGE', `amount ${String(amount)} is not a UInt64`)
+  }
+}
+
 function checkData(data: Uint8Array): void {
+  if (!(data instanceof Uint8Array)) throw new CodecError('ILP_INVALID_FIELD', 'data must be a Uint8Array')
   if (data.length > ILP_DATA_MAX_LENGTH) {
     throw new CodecError('ILP_DATA_TOO_LONG', `data is ${data.length} bytes; the maximum is ${ILP_DATA_MAX_LENGTH}`)
   }
@@ -75,12 +106,29 @@ function checkFixed(name: string, bytes: Uint8Array, length: number): void {
   }
 }
 
+/** `[A-Z0-9]{3}`: the shape of every code in use (RFC 27 names F/T/R codes; peers send e.g. F09). */
+function isWellFormedCode(b0: number, b1: number, b2: number): boolean {
+  return isUpperAlnum(b0) && isUpperAlnum(b1) && isUpperAlnum(b2)
+}
+
+function isUpperAlnum(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90)
+}
+
+/**
+ * A Prepare's RAW bytes still describe it if amount and expiry (the only fields a hop changes) match them.
+ * This guards against `{ ...decoded, amount }`, which copies RAW along with the other fields.
+ */
+function rawMatches(p: Omit<IlpPrepare, 'type'>, raw: Uint8Array): boolean {
+  const at = raw[1]! < 0x80 ? 2 : 2 + (raw[1]! & 0x7f)
+  return uint64At(raw, at) === p.amount && p.expiresAt instanceof Date && readIlpTimestampMs(raw, at + 8) === p.expiresAt.getTime()
+}
+
+/** Encodes a Prepare; a decoded or patched Prepare returns its RAW bytes (checked against amount and expiry). */
 export function encodePrepare(p: Omit<IlpPrepare, 'type'>): Uint8Array {
   const raw = p[RAW]
-  if (raw !== undefined) return raw
-  if (typeof p.amount !== 'bigint' || p.amount < 0n || p.amount > UINT64_MAX) {
-    throw new CodecError('OER_VALUE_OUT_OF_RANGE', `amount ${String(p.amount)} is not a UInt64`)
-  }
+  if (raw !== undefined && rawMatches(p, raw)) return raw
+  checkAmount(p.amount)
   checkFixed('executionCondition', p.executionCondition, CONDITION_LENGTH)
   if (!isValidIlpAddress(p.destination)) throw new CodecError('ILP_INVALID_ADDRESS', `invalid destination address: ${JSON.stringify(p.destination)}`)
   checkData(p.data)
@@ -88,7 +136,7 @@ export function encodePrepare(p: Omit<IlpPrepare, 'type'>): Uint8Array {
   const body =
     8 + ILP_TIMESTAMP_LENGTH + CONDITION_LENGTH + lengthPrefixSize(dest.length) + dest.length + lengthPrefixSize(p.data.length) + p.data.length
   const { bytes, at } = envelope(IlpPacketType.Prepare, body)
-  new DataView(bytes.buffer).setBigUint64(at, p.amount)
+  writeUInt64(bytes, at, p.amount)
   writeIlpTimestamp(bytes, at + 8, p.expiresAt)
   bytes.set(p.executionCondition, at + 8 + ILP_TIMESTAMP_LENGTH)
   let i = writeAscii(bytes, at + 8 + ILP_TIMESTAMP_LENGTH + CONDITION_LENGTH, dest)
@@ -111,11 +159,14 @@ export function encodeFulfill(p: Omit<IlpFulfill, 'type'>): Uint8Array {
 export function encodeReject(p: Omit<IlpReject, 'type'>): Uint8Array {
   const raw = p[RAW]
   if (raw !== undefined) return raw
-  if (typeof p.code !== 'string' || !/^[A-Z0-9]{3}$/.test(p.code)) throw new CodecError('ILP_INVALID_CODE', `invalid error code: ${JSON.stringify(p.code)}`)
+  const code = p.code
+  if (typeof code !== 'string' || code.length !== 3 || !isWellFormedCode(code.charCodeAt(0), code.charCodeAt(1), code.charCodeAt(2))) throw new CodecError('ILP_INVALID_CODE', `invalid error code: ${JSON.stringify(p.code)}`)
+  // Empty triggeredBy is legal per the ASN (SIZE 0..1023) and sent by JS STREAM; see protocol-notes §13.4.
   if (p.triggeredBy !== '' && !isValidIlpAddress(p.triggeredBy)) {
     throw new CodecError('ILP_INVALID_ADDRESS', `invalid triggeredBy address: ${JSON.stringify(p.triggeredBy)}`)
   }
   checkData(p.data)
+  if (typeof p.message !== 'string') throw new CodecError('ILP_INVALID_FIELD', 'message must be a string')
   const message = utf8Encoder.encode(p.message)
   if (message.length > ILP_MESSAGE_MAX_LENGTH) {
     throw new CodecError('ILP_INVALID_FIELD', `message is ${message.length} bytes; the maximum is ${ILP_MESSAGE_MAX_LENGTH}`)
@@ -123,9 +174,9 @@ export function encodeReject(p: Omit<IlpReject, 'type'>): Uint8Array {
   const by = p.triggeredBy
   const body = 3 + lengthPrefixSize(by.length) + by.length + lengthPrefixSize(message.length) + message.length + lengthPrefixSize(p.data.length) + p.data.length
   const { bytes, at } = envelope(IlpPacketType.Reject, body)
-  bytes[at] = p.code.charCodeAt(0)
-  bytes[at + 1] = p.code.charCodeAt(1)
-  bytes[at + 2] = p.code.charCodeAt(2)
+  bytes[at] = code.charCodeAt(0)
+  bytes[at + 1] = code.charCodeAt(1)
+  bytes[at + 2] = code.charCodeAt(2)
   let i = writeAscii(bytes, at + 3, by)
   i = writeOctets(bytes, i, message)
   writeOctets(bytes, i, p.data)
@@ -147,22 +198,27 @@ export function encodeIlpPacket(packet: IlpPacket): Uint8Array {
 
 // ---------------------------------------------------------------------------------------------- decoding
 
-/** Reads the envelope: returns a reader over exactly the contents, and the envelope's end offset. */
-function openEnvelope(bytes: Uint8Array, expected?: IlpPacketType): { type: IlpPacketType; body: Reader; end: number } {
+/**
+ * Reads the envelope (type ‖ length determinant) and returns a reader limited to exactly the contents.
+ * Bytes after the envelope are ignored (RFC 30: extra bytes at the end of a message MUST be ignored), and so
+ * are bytes after the last known field inside it (RFC 30 extensibility, protocol-notes §13.5).
+ */
+function openEnvelope(bytes: Uint8Array, expected: number): Reader {
   if (!(bytes instanceof Uint8Array)) throw new CodecError('ILP_INVALID_FIELD', 'packet must be a Uint8Array')
-  const outer = new Reader(bytes)
-  const type = outer.readUInt8()
-  if (type !== IlpPacketType.Prepare && type !== IlpPacketType.Fulfill && type !== IlpPacketType.Reject) {
-    throw new CodecError('ILP_UNKNOWN_TYPE', `unknown ILP packet type ${type}`)
+  const type = bytes.length > 0 ? bytes[0]! : -1
+  if (type !== expected && !(expected === ANY_TYPE && type >= IlpPacketType.Prepare && type <= IlpPacketType.Reject)) {
+    if (type === -1) throw new CodecError('OER_TRUNCATED', 'empty input: no ILP packet type')
+    throw new CodecError('ILP_UNKNOWN_TYPE', `expected ${typeName(expected)}, got type ${type}`)
   }
-  if (expected !== undefined && type !== expected) {
-    throw new CodecError('ILP_UNKNOWN_TYPE', `expected ILP packet type ${expected}, got ${type}`)
-  }
-  const length = outer.readLengthPrefix()
-  const start = outer.cursor
-  outer.skip(length)
-  // Bytes after the envelope are ignored (RFC 30: extra bytes at the end of a message MUST be ignored).
-  return { type, body: new Reader(bytes, start, start + length), end: start + length }
+  const body = new Reader(bytes, 1)
+  body.narrow(body.readLengthPrefix())
+  return body
+}
+
+const ANY_TYPE = 0
+
+function typeName(type: number): string {
+  return type === ANY_TYPE ? 'an ILP packet type (12, 13 or 14)' : `ILP packet type ${type}`
 }
 
 function readData(r: Reader): Uint8Array {
@@ -176,37 +232,44 @@ function readData(r: Reader): Uint8Array {
 function readAddress(r: Reader, field: string, allowEmpty: boolean): string {
   const length = r.readLengthPrefix()
   if (length > ILP_ADDRESS_MAX_LENGTH) throw new CodecError('ILP_INVALID_ADDRESS', `${field} is longer than ${ILP_ADDRESS_MAX_LENGTH} characters`)
-  const bytes = r.readOctetString(length)
-  const s = latin1(bytes)
+  // latin1 keeps bytes above 0x7f as chars above 0x7f, which the address check rejects.
+  const s = latin1(r.readOctetString(length))
   if (!(allowEmpty && s === '') && !isValidIlpAddress(s)) throw new CodecError('ILP_INVALID_ADDRESS', `invalid ${field} address: ${JSON.stringify(s)}`)
   return s
 }
 
-function preparefrom(body: Reader, raw: Uint8Array): IlpPrepare {
+function prepareFrom(bytes: Uint8Array, body: Reader): IlpPrepare {
   const amount = body.readUInt64()
   const expiresAt = readIlpTimestamp(body.readOctetString(ILP_TIMESTAMP_LENGTH))
   const executionCondition = body.readOctetString(CONDITION_LENGTH)
   const destination = readAddress(body, 'destination', false)
   const data = readData(body)
+  const raw = bytes.subarray(0, body.limit)
   return { type: IlpPacketType.Prepare, amount, expiresAt, executionCondition, destination, data, [RAW]: raw }
 }
 
-function fulfillFrom(body: Reader, raw: Uint8Array): IlpFulfill {
+function fulfillFrom(bytes: Uint8Array, body: Reader): IlpFulfill {
   const fulfillment = body.readOctetString(FULFILLMENT_LENGTH)
   const data = readData(body)
-  return { type: IlpPacketType.Fulfill, fulfillment, data, [RAW]: raw }
+  return { type: IlpPacketType.Fulfill, fulfillment, data, [RAW]: bytes.subarray(0, body.limit) }
 }
 
-function rejectFrom(body: Reader, raw: Uint8Array): IlpReject {
+function rejectFrom(bytes: Uint8Array, body: Reader): IlpReject {
   const codeBytes = body.readOctetString(3)
+  if (!isWellFormedCode(codeBytes[0]!, codeBytes[1]!, codeBytes[2]!)) {
+    throw new CodecError('ILP_INVALID_CODE', `invalid error code: ${JSON.stringify(latin1(codeBytes))}`)
+  }
   const code = latin1(codeBytes)
-  if (!/^[A-Z0-9]{3}$/.test(code)) throw new CodecError('ILP_INVALID_CODE', `invalid error code: ${JSON.stringify(code)}`)
   const triggeredBy = readAddress(body, 'triggeredBy', true)
   // Lenient UTF-8 here: a peer's malformed message text must not stop its Reject from being relayed
   // (the raw bytes are relayed unchanged anyway).
-  const message = utf8Lenient.decode(body.readVarOctetString())
+  const messageBytes = body.readVarOctetString()
+  if (messageBytes.length > ILP_MESSAGE_MAX_LENGTH) {
+    throw new CodecError('ILP_INVALID_FIELD', `message is ${messageBytes.length} bytes; the maximum is ${ILP_MESSAGE_MAX_LENGTH}`)
+  }
+  const message = messageBytes.length === 0 ? '' : utf8Lenient.decode(messageBytes)
   const data = readData(body)
-  return { type: IlpPacketType.Reject, code, triggeredBy, message, data, [RAW]: raw }
+  return { type: IlpPacketType.Reject, code, triggeredBy, message, data, [RAW]: bytes.subarray(0, body.limit) }
 }
 
 /**
@@ -214,31 +277,27 @@ function rejectFrom(body: Reader, raw: Uint8Array): IlpReject {
  * is alive. Throws `CodecError` for anything that is not a valid packet.
  */
 export function decodeIlpPacket(bytes: Uint8Array): IlpPacket {
-  const { type, body, end } = openEnvelope(bytes)
-  const raw = bytes.subarray(0, end)
-  switch (type) {
+  const body = openEnvelope(bytes, ANY_TYPE)
+  switch (bytes[0]) {
     case IlpPacketType.Prepare:
-      return preparefrom(body, raw)
+      return prepareFrom(bytes, body)
     case IlpPacketType.Fulfill:
-      return fulfillFrom(body, raw)
-    case IlpPacketType.Reject:
-      return rejectFrom(body, raw)
+      return fulfillFrom(bytes, body)
+    default:
+      return rejectFrom(bytes, body)
   }
 }
 
 export function decodePrepare(bytes: Uint8Array): IlpPrepare {
-  const { body, end } = openEnvelope(bytes, IlpPacketType.Prepare)
-  return preparefrom(body, bytes.subarray(0, end))
+  return prepareFrom(bytes, openEnvelope(bytes, IlpPacketType.Prepare))
 }
 
 export function decodeFulfill(bytes: Uint8Array): IlpFulfill {
-  const { body, end } = openEnvelope(bytes, IlpPacketType.Fulfill)
-  return fulfillFrom(body, bytes.subarray(0, end))
+  return fulfillFrom(bytes, openEnvelope(bytes, IlpPacketType.Fulfill))
 }
 
 export function decodeReject(bytes: Uint8Array): IlpReject {
-  const { body, end } = openEnvelope(bytes, IlpPacketType.Reject)
-  return rejectFrom(body, bytes.subarray(0, end))
+  return rejectFrom(bytes, openEnvelope(bytes, IlpPacketType.Reject))
 }
 
 /** Decodes a Fulfill or Reject; a Prepare where a reply was expected is an error. */
@@ -255,29 +314,27 @@ export function decodeReply(bytes: Uint8Array): IlpReply {
  * (RFC 27 step 6). With the incoming bytes at hand this is one copy and two fixed-size writes, no re-encoding.
  */
 export function patchPrepare(prepare: IlpPrepare, amount: bigint, expiresAt: Date): IlpPrepare {
-  if (amount < 0n || amount > UINT64_MAX) throw new CodecError('OER_VALUE_OUT_OF_RANGE', `amount ${amount} is not a UInt64`)
-  const src = prepare[RAW]
-  let raw: Uint8Array | undefined
-  if (src !== undefined) {
-    raw = src.slice()
-    const at = src[1]! < 0x80 ? 2 : 2 + (src[1]! & 0x7f)
-    new DataView(raw.buffer, raw.byteOffset, raw.byteLength).setBigUint64(at, amount)
-    writeIlpTimestamp(raw, at + 8, expiresAt)
-  }
-  return {
+  checkAmount(amount)
+  const next: IlpPrepare = {
     type: IlpPacketType.Prepare,
     amount,
     expiresAt,
     executionCondition: prepare.executionCondition,
     destination: prepare.destination,
     data: prepare.data,
-    ...(raw !== undefined ? { [RAW]: raw } : {}),
   }
+  const src = prepare[RAW]
+  if (src === undefined) return next
+  const raw = copyBytes(src) // never Buffer#slice: on a Buffer that is a view, and we would patch the input
+  const at = src[1]! < 0x80 ? 2 : 2 + (src[1]! & 0x7f) // amount is the first body field
+  writeUInt64(raw, at, amount)
+  writeIlpTimestamp(raw, at + 8, expiresAt)
+  return { ...next, [RAW]: raw }
 }
 
-/** The encoded bytes of a packet, reusing its RAW bytes when it has them. */
+/** The encoded bytes of a packet: the same as encodeIlpPacket (which reuses RAW bytes where they are current). */
 export function packetBytes(packet: IlpPacket): Uint8Array {
-  return packet[RAW] ?? encodeIlpPacket(packet)
+  return encodeIlpPacket(packet)
 }
 
 

@@ -8,23 +8,46 @@ import { CodecError } from '../oer/errors.js'
 export const ILP_TIMESTAMP_LENGTH = 17
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+const MS_PER_DAY = 86_400_000
+/** 0000-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z: the range four year digits can hold. */
+const MIN_TIME_MS = -62_167_219_200_000
+const MAX_TIME_MS = 253_402_300_799_999
 
 function isLeapYear(y: number): boolean {
   return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0
 }
 
+/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year
+  const era = Math.floor(y / 400)
+  const yoe = y - era * 400
+  const doy = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1
+  return era * 146_097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719_468
+}
+
+/** Checks and reads `n` ASCII digits; `-1` marks a non-digit so the caller throws once. */
 function digits(bytes: Uint8Array, at: number, n: number): number {
   let v = 0
   for (let i = at; i < at + n; i++) {
     const d = bytes[i]! - 48
-    if (d < 0 || d > 9) throw new CodecError('ILP_INVALID_TIMESTAMP', 'timestamp contains a non-digit')
+    if (d < 0 || d > 9) return -1
     v = v * 10 + d
   }
   return v
 }
 
+function invalid(message: string): CodecError {
+  return new CodecError('ILP_INVALID_TIMESTAMP', message)
+}
+
 /** Reads a 17-byte ILP timestamp at `offset` of `bytes`. */
 export function readIlpTimestamp(bytes: Uint8Array, offset = 0): Date {
+  return new Date(readIlpTimestampMs(bytes, offset))
+}
+
+/** Reads a 17-byte ILP timestamp as ms since the epoch, without building a Date. */
+export function readIlpTimestampMs(bytes: Uint8Array, offset = 0): number {
   if (bytes.length - offset < ILP_TIMESTAMP_LENGTH) throw new CodecError('OER_TRUNCATED', 'timestamp truncated')
   const year = digits(bytes, offset, 4)
   const month = digits(bytes, offset + 4, 2)
@@ -33,16 +56,14 @@ export function readIlpTimestamp(bytes: Uint8Array, offset = 0): Date {
   const minute = digits(bytes, offset + 10, 2)
   const second = digits(bytes, offset + 12, 2)
   const ms = digits(bytes, offset + 14, 3)
-  if (month < 1 || month > 12) throw new CodecError('ILP_INVALID_TIMESTAMP', `invalid month ${month}`)
+  if ((year | month | day | hour | minute | second | ms) < 0) throw invalid('timestamp contains a non-digit')
+  if (month < 1 || month > 12) throw invalid(`invalid month ${month}`)
   const maxDay = month === 2 && isLeapYear(year) ? 29 : DAYS_IN_MONTH[month - 1]!
-  if (day < 1 || day > maxDay) throw new CodecError('ILP_INVALID_TIMESTAMP', `invalid day ${day}`)
-  if (hour > 23) throw new CodecError('ILP_INVALID_TIMESTAMP', `invalid hour ${hour}`)
-  if (minute > 59) throw new CodecError('ILP_INVALID_TIMESTAMP', `invalid minute ${minute}`)
-  if (second > 59) throw new CodecError('ILP_INVALID_TIMESTAMP', `invalid second ${second}`)
-  const date = new Date(0)
-  date.setUTCFullYear(year, month - 1, day)
-  date.setUTCHours(hour, minute, second, ms)
-  return date
+  if (day < 1 || day > maxDay) throw invalid(`invalid day ${day}`)
+  if (hour > 23) throw invalid(`invalid hour ${hour}`)
+  if (minute > 59) throw invalid(`invalid minute ${minute}`)
+  if (second > 59) throw invalid(`invalid second ${second}`)
+  return daysFromCivil(year, month, day) * MS_PER_DAY + ((hour * 60 + minute) * 60 + second) * 1000 + ms
 }
 
 /** Parses the 17-character string form (`20171224161432279`). */
@@ -55,26 +76,32 @@ export function parseIlpTimestamp(s: string): Date {
   return readIlpTimestamp(bytes)
 }
 
-function putDigits(bytes: Uint8Array, at: number, n: number, v: number): void {
-  for (let i = at + n - 1; i >= at; i--) {
-    bytes[i] = 48 + (v % 10)
-    v = Math.floor(v / 10)
-  }
+function putPair(bytes: Uint8Array, at: number, v: number): void {
+  bytes[at] = 48 + ((v / 10) | 0)
+  bytes[at + 1] = 48 + (v % 10)
 }
 
 /** Writes `date` as 17 ASCII digits at `offset` of `bytes`, without building a string. */
 export function writeIlpTimestamp(bytes: Uint8Array, offset: number, date: Date): void {
-  const t = date.getTime()
-  if (!Number.isFinite(t)) throw new CodecError('ILP_INVALID_TIMESTAMP', 'invalid date')
+  const t = date instanceof Date ? date.getTime() : NaN
+  if (!Number.isInteger(t)) throw invalid('invalid date')
+  if (t < MIN_TIME_MS || t > MAX_TIME_MS) throw invalid(`${date.toISOString()} is outside years 0000..9999`)
   const year = date.getUTCFullYear()
-  if (year < 0 || year > 9999) throw new CodecError('ILP_INVALID_TIMESTAMP', `year ${year} cannot be encoded`)
-  putDigits(bytes, offset, 4, year)
-  putDigits(bytes, offset + 4, 2, date.getUTCMonth() + 1)
-  putDigits(bytes, offset + 6, 2, date.getUTCDate())
-  putDigits(bytes, offset + 8, 2, date.getUTCHours())
-  putDigits(bytes, offset + 10, 2, date.getUTCMinutes())
-  putDigits(bytes, offset + 12, 2, date.getUTCSeconds())
-  putDigits(bytes, offset + 14, 3, date.getUTCMilliseconds())
+  putPair(bytes, offset, Math.floor(year / 100))
+  putPair(bytes, offset + 2, year % 100)
+  putPair(bytes, offset + 4, date.getUTCMonth() + 1)
+  putPair(bytes, offset + 6, date.getUTCDate())
+  putPair(bytes, offset + 8, date.getUTCHours())
+  putPair(bytes, offset + 10, date.getUTCMinutes())
+  putPair(bytes, offset + 12, date.getUTCSeconds())
+  const ms = date.getUTCMilliseconds()
+  bytes[offset + 14] = 48 + Math.floor(ms / 100)
+  putPair(bytes, offset + 15, ms % 100)
+}
+
+/** Writes a time in ms since the epoch (years 0000..9999) as 17 ASCII digits. */
+export function writeIlpTimestampMs(bytes: Uint8Array, offset: number, t: number): void {
+  writeIlpTimestamp(bytes, offset, new Date(t))
 }
 
 export function formatIlpTimestamp(date: Date): string {

@@ -1,0 +1,189 @@
+import { describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import fc from 'fast-check'
+import {
+  ILP_DATA_MAX_LENGTH,
+  decodeFulfill,
+  decodeIlpPacket,
+  decodePrepare,
+  decodeReject,
+  decodeReply,
+  encodeIlpPacket,
+  encodePrepare,
+  packetBytes,
+  patchPrepare,
+} from './packet.js'
+import { IlpPacketType, RAW, type IlpPrepare } from './types.js'
+import { readSharedJson, hex, toHex } from '../../test/support/shared.js'
+import * as arb from '../../test/codec-support.js'
+
+interface Vector {
+  name: string
+  binary: string
+  json: Record<string, string>
+}
+
+const b64hex = (s: string): string => Buffer.from(s, 'base64').toString('hex')
+const code = arb.codecErrorCode
+
+describe('shared vectors (ilp-packet test/data, /work/shared/vectors/ilp-packet)', () => {
+  test('Prepare example01', () => {
+    const v = readSharedJson<Vector>('vectors/ilp-packet/prepare-example01.json')
+    const p = decodePrepare(hex(v.binary))
+    assert.equal(p.amount, BigInt(v.json.amount!))
+    assert.equal(p.expiresAt.toISOString(), v.json.expiresAt)
+    assert.equal(toHex(p.executionCondition), b64hex(v.json.executionCondition!))
+    assert.equal(p.destination, v.json.destination)
+    assert.equal(toHex(p.data), b64hex(v.json.data!))
+    const fresh: IlpPrepare = { type: IlpPacketType.Prepare, amount: p.amount, expiresAt: p.expiresAt, executionCondition: p.executionCondition, destination: p.destination, data: p.data }
+    assert.equal(toHex(encodeIlpPacket(fresh)), v.binary)
+  })
+
+  test('Fulfill example01', () => {
+    const v = readSharedJson<Vector>('vectors/ilp-packet/fulfill-example01.json')
+    const f = decodeFulfill(hex(v.binary))
+    assert.equal(toHex(f.fulfillment), b64hex(v.json.fulfillment!))
+    assert.equal(toHex(f.data), b64hex(v.json.data!))
+    assert.equal(toHex(encodeIlpPacket({ type: IlpPacketType.Fulfill, fulfillment: f.fulfillment, data: f.data })), v.binary)
+  })
+
+  test('Reject example01 (protocol-notes §2.1: F01, example.us.bob, data 000000041041)', () => {
+    const v = readSharedJson<Vector>('vectors/ilp-packet/reject-example01.json')
+    const r = decodeReject(hex(v.binary))
+    assert.equal(r.code, 'F01')
+    assert.equal(r.triggeredBy, 'example.us.bob')
+    assert.equal(r.message, 'missing destination. ledger=example.us.')
+    assert.equal(toHex(r.data), '000000041041')
+    const { code: c, triggeredBy, message, data } = r
+    assert.equal(toHex(encodeIlpPacket({ type: IlpPacketType.Reject, code: c, triggeredBy, message, data })), v.binary)
+  })
+})
+
+describe('envelope and field limits', () => {
+  const example = hex(readSharedJson<Vector>('vectors/ilp-packet/prepare-example01.json').binary)
+
+  test('unknown type byte, empty input and a Prepare where a reply is expected', () => {
+    assert.equal(code(() => decodeIlpPacket(hex('0b00'))), 'ILP_UNKNOWN_TYPE')
+    assert.equal(code(() => decodeIlpPacket(new Uint8Array(0))), 'OER_TRUNCATED')
+    assert.equal(code(() => decodeReply(example)), 'ILP_UNKNOWN_TYPE')
+    assert.equal(code(() => decodeFulfill(example)), 'ILP_UNKNOWN_TYPE')
+  })
+
+  test('every truncation of a valid packet is a CodecError', () => {
+    for (let n = 0; n < example.length; n++) assert.ok(code(() => decodeIlpPacket(example.subarray(0, n))), `length ${n}`)
+  })
+
+  test('bytes after the envelope and after the last field are ignored (RFC 30); RAW covers the envelope only', () => {
+    const trailing = new Uint8Array([...example, 0xde, 0xad])
+    const p = decodePrepare(trailing)
+    assert.equal(toHex(p[RAW]!), toHex(example))
+    const body = example.subarray(2)
+    const grown = new Uint8Array([0x0c, body.length + 3, ...body, 1, 2, 3])
+    assert.equal(decodePrepare(grown).destination, 'example.alice')
+  })
+
+  test('data of 32767 bytes is accepted, 32768 is ILP_DATA_TOO_LONG on encode and decode', () => {
+    const base: IlpPrepare = { ...decodePrepare(example), [RAW]: undefined }
+    const max = encodePrepare({ ...base, data: new Uint8Array(ILP_DATA_MAX_LENGTH) })
+    assert.equal(toHex(max.subarray(0, 4)), '0c828049') // 3-byte long-form envelope length
+    assert.equal(decodePrepare(max).data.length, ILP_DATA_MAX_LENGTH)
+    assert.equal(code(() => encodePrepare({ ...base, data: new Uint8Array(ILP_DATA_MAX_LENGTH + 1) })), 'ILP_DATA_TOO_LONG')
+    const f = encodeIlpPacket({ type: IlpPacketType.Fulfill, fulfillment: new Uint8Array(32), data: new Uint8Array(ILP_DATA_MAX_LENGTH) })
+    const tooLong = new Uint8Array(f.length + 1)
+    tooLong.set([0x0d, 0x82, 0x80, 0x23, ...new Uint8Array(32), 0x82, 0x80, 0x00])
+    assert.equal(code(() => decodeFulfill(tooLong)), 'ILP_DATA_TOO_LONG')
+  })
+
+  test('destination longer than 1023 or invalid, and a malformed code, are rejected', () => {
+    const base: IlpPrepare = { ...decodePrepare(example), [RAW]: undefined }
+    assert.equal(decodePrepare(encodePrepare({ ...base, destination: 'test.'.padEnd(1023, 'a') })).destination.length, 1023)
+    assert.equal(code(() => encodePrepare({ ...base, destination: 'test.'.padEnd(1024, 'a') })), 'ILP_INVALID_ADDRESS')
+    const bad = example.slice()
+    bad[bad.indexOf(0x2e)] = 0x20 // "example alice"
+    assert.equal(code(() => decodePrepare(bad)), 'ILP_INVALID_ADDRESS')
+    assert.equal(code(() => decodeReject(hex('0e06 663031 00 00 00'))), 'ILP_INVALID_CODE')
+    assert.equal(code(() => encodeIlpPacket({ type: IlpPacketType.Reject, code: 'F1', triggeredBy: '', message: '', data: new Uint8Array(0) })), 'ILP_INVALID_CODE')
+  })
+
+  test('an empty triggeredBy is accepted (ASN SIZE 0..1023; JS STREAM sends it)', () => {
+    const bytes = encodeIlpPacket({ type: IlpPacketType.Reject, code: 'F99', triggeredBy: '', message: '', data: new Uint8Array(0) })
+    assert.equal(toHex(bytes), '0e06463939000000')
+    assert.equal(decodeReject(bytes).triggeredBy, '')
+  })
+
+  test('amount and condition sizes are checked on encode', () => {
+    const base: IlpPrepare = { ...decodePrepare(example), [RAW]: undefined }
+    assert.equal(code(() => encodePrepare({ ...base, amount: 2n ** 64n })), 'OER_VALUE_OUT_OF_RANGE')
+    assert.equal(code(() => encodePrepare({ ...base, amount: -1n })), 'OER_VALUE_OUT_OF_RANGE')
+    assert.equal(code(() => encodePrepare({ ...base, executionCondition: new Uint8Array(31) })), 'ILP_INVALID_FIELD')
+  })
+})
+
+describe('zero-copy forwarding (RAW + patchPrepare)', () => {
+  const example = hex(readSharedJson<Vector>('vectors/ilp-packet/prepare-example01.json').binary)
+
+  test('decoded fields are views of the input and RAW is the envelope', () => {
+    const p = decodePrepare(example)
+    assert.equal(p.data.buffer, example.buffer)
+    assert.equal(p[RAW]!.buffer, example.buffer)
+    assert.equal(encodePrepare(p), p[RAW], 'an unchanged decoded Prepare is not re-encoded')
+  })
+
+  test('patchPrepare rewrites only amount and expiry, in a copy, leaving the input untouched', () => {
+    const input = Buffer.from(example) // a Node Buffer, as sockets deliver: Buffer#slice would alias it
+    const p = decodePrepare(input)
+    const out = patchPrepare(p, 99n, new Date('2017-12-23T01:21:39.549Z'))
+    const bytes = packetBytes(out)
+    assert.equal(toHex(input), toHex(example))
+    const again = decodePrepare(bytes)
+    assert.equal(again.amount, 99n)
+    assert.equal(again.expiresAt.toISOString(), '2017-12-23T01:21:39.549Z')
+    assert.deepEqual(arb.plain({ ...again, amount: 107n, expiresAt: p.expiresAt }), arb.plain(p))
+    assert.equal(toHex(bytes.subarray(27)), toHex(example.subarray(27)), 'condition, destination, data byte-identical')
+  })
+
+  test('patching a long-form envelope (data ≥ 128 bytes) finds the amount after the 2-byte length', () => {
+    const p = decodePrepare(encodePrepare({ ...decodePrepare(example), [RAW]: undefined, data: new Uint8Array(300).fill(7) }))
+    const out = decodePrepare(packetBytes(patchPrepare(p, 2n ** 64n - 1n, p.expiresAt)))
+    assert.equal(out.amount, 2n ** 64n - 1n)
+    assert.equal(out.data.length, 300)
+  })
+
+  test('regression: a spread copy with a new amount is re-encoded, not sent with the stale RAW bytes', () => {
+    const p = decodePrepare(example)
+    const changed = { ...p, amount: 1n } // spread copies the RAW symbol property too
+    assert.equal(decodePrepare(encodePrepare(changed)).amount, 1n)
+    const later = { ...p, expiresAt: new Date(p.expiresAt.getTime() + 1) }
+    assert.equal(decodePrepare(encodePrepare(later)).expiresAt.getTime(), p.expiresAt.getTime() + 1)
+  })
+
+  test('patchPrepare without RAW (a locally built Prepare) still encodes correctly', () => {
+    const p: IlpPrepare = { ...decodePrepare(example), [RAW]: undefined }
+    assert.equal(decodePrepare(encodePrepare(patchPrepare(p, 5n, p.expiresAt))).amount, 5n)
+    assert.equal(code(() => patchPrepare(p, -1n, p.expiresAt)), 'OER_VALUE_OUT_OF_RANGE')
+  })
+})
+
+describe('round-trip properties', () => {
+  test('Prepare', () => {
+    fc.assert(
+      fc.property(arb.prepare(), (p) => {
+        const bytes = encodeIlpPacket(p)
+        const back = decodeIlpPacket(bytes)
+        assert.deepEqual(arb.plain(back), arb.plain(p))
+        assert.equal(toHex(encodeIlpPacket({ ...back, [RAW]: undefined })), toHex(bytes))
+      }),
+      { numRuns: 1000 },
+    )
+  })
+
+  test('Fulfill and Reject', () => {
+    fc.assert(
+      fc.property(fc.oneof(arb.fulfill, arb.reject), (p) => {
+        const back = decodeReply(encodeIlpPacket(p))
+        assert.deepEqual(arb.plain(back), arb.plain(p))
+      }),
+      { numRuns: 1000 },
+    )
+  })
+})

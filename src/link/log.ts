@@ -8,4 +8,4 @@ export interface LinkLogger {
 
 const ignore = (): void => {}
 
-export const silentLogger: LinkLogger = { info: ignore, warn: ignore, error: ignore, debug: ignore }
+export const silentLinkLogger: LinkLogger = { info: ignore, warn: ignore, error: ignore, debug: ignore }

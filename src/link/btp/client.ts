@@ -7,7 +7,7 @@
 import { WebSocket, type RawData } from 'ws'
 import { randomInt } from 'node:crypto'
 import { LinkError, type Link } from '../types.js'
-import { silentLogger, type LinkLogger } from '../log.js'
+import { silentLinkLogger, type LinkLogger } from '../log.js'
 import { BtpPacketType, authMessage, decodeBtpPacket, encodeBtpPacket } from './packet.js'
 import { BTP_AUTH_TIMEOUT_MS, BTP_FRAME_MAX_BYTES, BTP_RECONNECT_FIRST_MS, BTP_RECONNECT_MAX_MS } from './limits.js'
 import { BTP_DEFAULT_LIMITS, createBtpSession, type BtpLimits } from './session.js'
@@ -55,7 +55,7 @@ type State =
   | { kind: 'closed' }
 
 export function createBtpClientLink(options: BtpClientOptions): BtpClientLink {
-  const log = options.log ?? silentLogger
+  const log = options.log ?? silentLinkLogger
   const now = options.now ?? Date.now
   const limits: BtpLimits = { ...BTP_DEFAULT_LIMITS, ...options.limits }
   const { wsUrl, username, token } = parseBtpUrl(options.url)

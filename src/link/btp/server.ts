@@ -9,7 +9,7 @@ import { WebSocketServer, type WebSocket, type RawData } from 'ws'
 import type { AddressInfo } from 'node:net'
 import type { Authenticate } from '../tokens.js'
 import type { Link } from '../types.js'
-import { silentLogger, type LinkLogger } from '../log.js'
+import { silentLinkLogger, type LinkLogger } from '../log.js'
 import {
   BTP_PROTOCOL_AUTH,
   BTP_PROTOCOL_AUTH_TOKEN,
@@ -71,7 +71,7 @@ export function checkAuthPacket(data: Uint8Array, authenticate: Authenticate): A
 }
 
 export async function createBtpServer(options: BtpServerOptions): Promise<BtpServer> {
-  const log = options.log ?? silentLogger
+  const log = options.log ?? silentLinkLogger
   const now = options.now ?? Date.now
   const limits: BtpLimits = { ...BTP_DEFAULT_LIMITS, ...options.limits }
   const authTimeoutMs = options.authTimeoutMs ?? BTP_AUTH_TIMEOUT_MS

@@ -18,7 +18,7 @@ import { decodeReply, packetBytes } from '../../ilp/packet.js'
 import { reject } from '../../ilp/errors.js'
 import type { IlpPrepare, IlpReply } from '../../ilp/types.js'
 import { LinkError, type IncomingPrepareHandler, type Link } from '../types.js'
-import { silentLogger, type LinkLogger } from '../log.js'
+import { silentLinkLogger, type LinkLogger } from '../log.js'
 import { HTTP_BODY_MAX_BYTES, type HttpEndpoint, type HttpLinkServer } from './server.js'
 import { createCallbackPoster, type CallbackPoster } from './callback.js'
 
@@ -70,7 +70,7 @@ async function readReplyBody(body: Dispatcher.ResponseData['body']): Promise<Uin
 export function createHttpLink(options: HttpLinkOptions): Link {
   const mode = options.mode ?? 'sync'
   const now = options.now ?? Date.now
-  const log = options.log ?? silentLogger
+  const log = options.log ?? silentLinkLogger
   const address = options.address ?? (() => '')
   const inFlightMax = options.inFlightMax ?? HTTP_IN_FLIGHT_MAX
   const target = options.url === undefined ? undefined : new URL(options.url)

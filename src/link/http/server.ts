@@ -18,7 +18,7 @@ import { decodePrepare, decodeReply, packetBytes } from '../../ilp/packet.js'
 import type { IlpPrepare, IlpReply } from '../../ilp/types.js'
 import type { Authenticate } from '../tokens.js'
 import type { IncomingPrepareHandler } from '../types.js'
-import { silentLogger, type LinkLogger } from '../log.js'
+import { silentLinkLogger, type LinkLogger } from '../log.js'
 
 /** Largest ILP packet: 1 type + 4 length + 33,853 body bytes (protocol-notes §2.1); 64 KiB leaves headroom. */
 export const HTTP_BODY_MAX_BYTES = 64 * 1024
@@ -112,7 +112,7 @@ function decodeOr400<T>(decode: (b: Uint8Array) => T, body: Uint8Array, what: st
 }
 
 export async function createHttpLinkServer(options: HttpLinkServerOptions): Promise<HttpLinkServer> {
-  const log = options.log ?? silentLogger
+  const log = options.log ?? silentLinkLogger
   const endpoints = new Map<string, HttpEndpoint>()
   const sockets = new Set<Socket>()
 

@@ -64,7 +64,6 @@ describe('account configs', () => {
 function storeSuite(name: string, open: () => { store: AccountStore; reopen(): AccountStore; cleanup(): void }): void {
   test(`account store (${name}): list, get, put, remove`, async (t) => {
     const { store, reopen, cleanup } = open()
-    t.after(cleanup)
     assert.deepEqual(store.list(), [])
     await store.put(bob)
     await store.put(child)
@@ -80,7 +79,10 @@ function storeSuite(name: string, open: () => { store: AccountStore; reopen(): A
     await assert.rejects(store.put(child), { code: 'LEDGER_CLOSED' })
 
     const again = reopen()
-    t.after(() => again.close())
+    t.after(async () => {
+      await again.close()
+      cleanup()
+    })
     if (name === 'sqlite') assert.deepEqual(again.list(), [{ ...bob, maxBalance: 7n }])
   })
 }
@@ -94,7 +96,6 @@ storeSuite('sqlite', () => {
 
 test('the account store and the ledger share one file', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'ilp-shared-'))
-  t.after(() => rmSync(dir, { recursive: true, force: true }))
   const path = join(dir, 'node.db')
   const ledger = createSqliteLedger({ path })
   const store = createSqliteAccountStore({ path })
@@ -107,6 +108,7 @@ test('the account store and the ledger share one file', async (t) => {
   t.after(async () => {
     await reopened.close()
     await ledger2.close()
+    rmSync(dir, { recursive: true, force: true })
   })
   assert.deepEqual(reopened.get(child.id), child)
   assert.equal(ledger2.snapshot(child.id).balance, 10n)

@@ -41,3 +41,36 @@ test('a failed write rejects the batch, the queue and every later enqueue', asyn
   await assert.rejects(group.drain(), { code: 'LEDGER_WRITE_FAILED' })
   assert.throws(() => createGroupCommit({ batchMax: 0, write: () => undefined }), RangeError)
 })
+
+test('an asynchronous writer has one batch in flight while the next one fills', async () => {
+  const writes: number[][] = []
+  let finish: (() => void) | undefined
+  const group = createGroupCommit<number>({
+    batchMax: 100,
+    write: (batch) => {
+      writes.push([...batch])
+      return new Promise<void>((resolve) => (finish = resolve))
+    },
+  })
+  const first = group.enqueue(1)
+  await new Promise((resolve) => setImmediate(resolve))
+  assert.deepEqual(writes, [[1]])
+  const later = [group.enqueue(2), group.enqueue(3)]
+  await new Promise((resolve) => setImmediate(resolve))
+  assert.deepEqual(writes, [[1]], 'no second write while the first is in flight')
+  assert.equal(group.queued(), 2)
+  finish?.()
+  await first
+  await new Promise((resolve) => setImmediate(resolve))
+  assert.deepEqual(writes, [[1], [2, 3]])
+  finish?.()
+  await Promise.all(later)
+  await group.drain()
+})
+
+test('a rejected asynchronous write fails its batch and the queue', async () => {
+  const group = createGroupCommit<number>({ batchMax: 10, write: async () => Promise.reject(new Error('worker died')) })
+  const results = await Promise.allSettled([group.enqueue(1), group.enqueue(2)])
+  assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected'])
+  await assert.rejects(group.enqueue(3), { code: 'LEDGER_WRITE_FAILED' })
+})

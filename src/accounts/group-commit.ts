@@ -2,7 +2,9 @@
  * Group commit: many callers' writes share one transaction and one fsync (ARCHITECTURE.md "Money rules" 5).
  * Items queue up during a tick; one setImmediate later (after the event loop has read every socket that was
  * ready) they are written in batches of at most `batchMax`. Each caller's promise resolves when its batch is
- * durable. A failed write fails every queued item and every later enqueue: durability is lost, the node must stop.
+ * durable. An asynchronous writer (a worker thread) has one batch in flight at a time while the next one fills
+ * up: the pipeline of a classic group commit. A failed write fails every queued item and every later enqueue:
+ * durability is lost, the node must stop.
  */
 import { LedgerError } from './errors.js'
 
@@ -11,13 +13,13 @@ export interface GroupCommit<T> {
   enqueue(item: T): Promise<void>
   /** Resolves when everything enqueued so far is durable (rejects if the writer failed). */
   drain(): Promise<void>
-  /** Items waiting to be written. */
+  /** Items waiting to be written (not counting a batch being written). */
   queued(): number
 }
 
 export interface GroupCommitOptions<T> {
-  /** Writes one batch durably, synchronously (one transaction); throws on failure. */
-  readonly write: (batch: readonly T[]) => void
+  /** Writes one batch durably as one transaction; throws or rejects on failure. */
+  readonly write: (batch: readonly T[]) => void | Promise<void>
   readonly batchMax: number
 }
 
@@ -32,13 +34,26 @@ export function createGroupCommit<T>(options: GroupCommitOptions<T>): GroupCommi
   if (!Number.isInteger(batchMax) || batchMax < 1) throw new RangeError('batchMax must be a positive integer')
   let queue: Waiting<T>[] = []
   let scheduled = false
+  let writing = false
   let failure: LedgerError | undefined
   let lastPromise: Promise<void> = Promise.resolve()
 
   function schedule(): void {
-    if (scheduled) return
+    if (scheduled || writing || failure !== undefined) return
     scheduled = true
     setImmediate(run)
+  }
+
+  function fail(batch: readonly Waiting<T>[], cause: unknown): void {
+    failure = new LedgerError('LEDGER_WRITE_FAILED', 'durable write failed; the ledger refuses further work', { cause })
+    for (const w of [...batch, ...queue]) w.reject(failure)
+    queue = []
+  }
+
+  function done(batch: readonly Waiting<T>[]): void {
+    writing = false
+    for (const w of batch) w.resolve()
+    if (queue.length > 0) schedule()
   }
 
   /** Writes one batch, then yields to the event loop before the next, so one flush never starves the sockets. */
@@ -47,16 +62,23 @@ export function createGroupCommit<T>(options: GroupCommitOptions<T>): GroupCommi
     if (queue.length === 0 || failure !== undefined) return
     const batch = queue.length <= batchMax ? queue : queue.slice(0, batchMax)
     queue = queue.length <= batchMax ? [] : queue.slice(batchMax)
+    writing = true
+    let pending: void | Promise<void>
     try {
-      write(batch.map((w) => w.item))
+      pending = write(batch.map((w) => w.item))
     } catch (cause) {
-      failure = new LedgerError('LEDGER_WRITE_FAILED', 'durable write failed; the ledger refuses further work', { cause })
-      for (const w of [...batch, ...queue]) w.reject(failure)
-      queue = []
+      writing = false
+      fail(batch, cause)
       return
     }
-    for (const w of batch) w.resolve()
-    if (queue.length > 0) schedule()
+    if (pending === undefined) return done(batch)
+    pending.then(
+      () => done(batch),
+      (cause: unknown) => {
+        writing = false
+        fail(batch, cause)
+      },
+    )
   }
 
   return {
@@ -69,7 +91,7 @@ export function createGroupCommit<T>(options: GroupCommitOptions<T>): GroupCommi
     },
     drain() {
       if (failure !== undefined) return Promise.reject(failure)
-      return queue.length === 0 ? Promise.resolve() : lastPromise
+      return lastPromise
     },
     queued() {
       return queue.length

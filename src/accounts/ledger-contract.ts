@@ -156,7 +156,6 @@ export function runLedgerContract(name: string, makeFixture: () => LedgerFixture
 
     test('a restart keeps every committed change and drops holds in flight', async (t) => {
       const fixture = await makeFixture()
-      t.after(() => fixture.cleanup?.())
       const first = await fixture.open()
       await first.adjust('alice', 500n, 'adjust')
       const committed = await first.commit([held(first.reserveIncoming(alice, 300n)), held(first.reserveOutgoing(bob, 250n))])
@@ -166,7 +165,10 @@ export function runLedgerContract(name: string, makeFixture: () => LedgerFixture
       await expectCode('LEDGER_CLOSED', () => first.reserveIncoming(alice, 1n))
 
       const second = await fixture.open()
-      t.after(() => second.close())
+      t.after(async () => {
+        await second.close()
+        await fixture.cleanup?.()
+      })
       assert.deepEqual(second.snapshot('alice'), { balance: 200n, pendingIncoming: 0n, pendingOutgoing: 0n })
       assert.deepEqual(second.snapshot('bob'), { balance: 250n, pendingIncoming: 0n, pendingOutgoing: 0n })
       assert.deepEqual(await second.readJournal(), before)

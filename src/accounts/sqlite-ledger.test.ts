@@ -13,16 +13,20 @@ function tempDb(): { path: string; cleanup(): void } {
   return { path: join(dir, 'node.db'), cleanup: () => rmSync(dir, { recursive: true, force: true }) }
 }
 
-runLedgerContract('sqlite', () => {
-  const { path, cleanup } = tempDb()
-  return { open: () => createSqliteLedger({ path }), cleanup }
-})
+for (const writer of ['worker', 'inline'] as const) {
+  runLedgerContract(`sqlite (${writer} writer)`, () => {
+    const { path, cleanup } = tempDb()
+    return { open: () => createSqliteLedger({ path, writer }), cleanup }
+  })
+}
 
 test('group commit: a burst of commits shares few transactions, in batches of at most batchMax', async (t) => {
   const { path, cleanup } = tempDb()
-  t.after(cleanup)
   const ledger = createSqliteLedger({ path, batchMax: 100, now: () => 42 })
-  t.after(() => ledger.close())
+  t.after(async () => {
+    await ledger.close()
+    cleanup()
+  })
   const account = { id: 'a', relation: 'peer' as const, assetCode: 'X', assetScale: 0 }
   const entries = await Promise.all(
     Array.from({ length: 1_000 }, () => {
@@ -58,10 +62,10 @@ test('verifyLedger reads the file read-only and reports a tampered balance', asy
   assert.throws(() => verifyLedger(join(path, '..', 'missing.db')))
 })
 
-test('a failed durable write fails the waiting commits and every later one', async (t) => {
+for (const writer of ['worker', 'inline'] as const) test(`a failed durable write (${writer}) fails the waiting commits and every later one`, async (t) => {
   const { path, cleanup } = tempDb()
   t.after(cleanup)
-  const ledger = createSqliteLedger({ path })
+  const ledger = createSqliteLedger({ path, writer })
   await ledger.adjust('x', 1n, 'adjust')
   // Make the next write fail: another connection holds the write lock past busy_timeout would be slow,
   // so break the schema instead.

@@ -5,12 +5,13 @@
 import { createBook, type Leg } from './book.js'
 import { LedgerError, invariant } from './errors.js'
 import { createGroupCommit } from './group-commit.js'
-import { addLegs, compareSums, decodeLegs, encodeLegs, pageLimit, type Ledger, type VerifyReport } from './journal.js'
-import { openLedgerDatabase, type SqliteDatabase, type SynchronousMode } from './schema.js'
+import { compareSums, decodeLegs, encodeLegs, pageLimit, type Ledger, type VerifyReport } from './journal.js'
+import { createInlineWriter, createWorkerWriter, type StoredEntry, type WriteBatch, type WriterKind } from './journal-writer.js'
+import { openLedgerDatabase, type SynchronousMode } from './schema.js'
 import type { JournalEntry } from './types.js'
 import { readBalances, readJournalSums } from './verify.js'
 
-/** Most journal entries written in one transaction: bounds the time one flush blocks the event loop. */
+/** Most journal entries written in one transaction: bounds a batch's size and write time. */
 export const COMMIT_BATCH_MAX = 4_096
 
 export interface SqliteLedgerOptions {
@@ -19,6 +20,8 @@ export interface SqliteLedgerOptions {
   readonly synchronous?: SynchronousMode
   readonly batchMax?: number
   readonly now?: () => number
+  /** 'worker' (default): transactions and fsyncs run on a writer thread. 'inline': on the event loop. */
+  readonly writer?: WriterKind
 }
 
 interface JournalRow {
@@ -39,51 +42,49 @@ function rowToEntry(row: JournalRow): JournalEntry {
   }
 }
 
-function prepareStatements(db: SqliteDatabase) {
-  return {
-    insertEntry: db.prepare('INSERT INTO journal (seq, at, kind, legs, memo) VALUES (?, ?, ?, ?, ?)'),
-    upsertBalance: db.prepare(
-      'INSERT INTO balances (account_id, balance, seq) VALUES (?, ?, ?) ' +
-        'ON CONFLICT (account_id) DO UPDATE SET balance = excluded.balance, seq = excluded.seq',
-    ),
-    lastSeq: db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM journal').pluck(),
-    page: db.prepare('SELECT seq, at, kind, legs, memo FROM journal WHERE seq > ? ORDER BY seq LIMIT ?'),
-  }
+/** Seq and balances each batch leaves behind, computed on the event loop (cheap) before the write. */
+function toWriteBatch(batch: readonly JournalEntry[], durable: ReadonlyMap<string, bigint>): { write: WriteBatch; touched: Map<string, bigint> } {
+  const touched = new Map<string, bigint>()
+  const lastSeq = new Map<string, bigint>()
+  const entries: StoredEntry[] = batch.map((entry) => {
+    for (const { accountId, delta } of entry.legs) {
+      touched.set(accountId, (touched.get(accountId) ?? durable.get(accountId) ?? 0n) + delta)
+      lastSeq.set(accountId, entry.seq)
+    }
+    return { seq: entry.seq, atMs: entry.at.getTime(), kind: entry.kind, legs: encodeLegs(entry.legs), memo: entry.memo ?? null }
+  })
+  const balances = [...touched].map(([accountId, balance]) => [accountId, String(balance), lastSeq.get(accountId) ?? 0n] as const)
+  return { write: { entries, balances }, touched }
 }
 
 export function createSqliteLedger(options: SqliteLedgerOptions): Ledger {
-  const db = openLedgerDatabase(options.path, { synchronous: options.synchronous ?? 'FULL' })
+  const synchronous = options.synchronous ?? 'FULL'
+  const db = openLedgerDatabase(options.path, { synchronous })
   const now = options.now ?? Date.now
-  const statements = prepareStatements(db)
-  /** Balances as written in the file; the Book's balances = durable + what is queued. */
+  const lastSeq = db.prepare('SELECT COALESCE(MAX(seq), 0) FROM journal').pluck()
+  const page = db.prepare('SELECT seq, at, kind, legs, memo FROM journal WHERE seq > ? ORDER BY seq LIMIT ?')
+  /** Balances as written in the file; the Book's balances = durable + what is queued or being written. */
   const durable = readBalances(db)
   const book = createBook(durable)
-  let nextSeq = (statements.lastSeq.get() as bigint) + 1n
+  let nextSeq = (lastSeq.get() as bigint) + 1n
   let state: 'open' | 'closing' | 'closed' = 'open'
+  const writer = (options.writer ?? 'worker') === 'worker' ? createWorkerWriter(options.path, synchronous) : createInlineWriter(db)
 
-  /** Writes a batch in one transaction; returns the new balance (and last seq) of every account it touched. */
-  const writeBatch = db.transaction((batch: readonly JournalEntry[]) => {
-    const touched = new Map<string, { balance: bigint; seq: bigint }>()
-    for (const entry of batch) {
-      statements.insertEntry.run(entry.seq, BigInt(entry.at.getTime()), entry.kind, encodeLegs(entry.legs), entry.memo ?? null)
-      for (const { accountId, delta } of entry.legs) {
-        const before = touched.get(accountId)?.balance ?? durable.get(accountId) ?? 0n
-        touched.set(accountId, { balance: before + delta, seq: entry.seq })
-      }
+  /** After a batch is durable: advance `durable`; with nothing left to write, the file must equal the book. */
+  function written(touched: ReadonlyMap<string, bigint>): void {
+    const settled = group.queued() === 0
+    for (const [accountId, balance] of touched) {
+      durable.set(accountId, balance)
+      if (settled) invariant(book.snapshot(accountId).balance === balance, `durable balance of ${accountId} differs from the book`)
     }
-    for (const [accountId, { balance, seq }] of touched) statements.upsertBalance.run(accountId, String(balance), seq)
-    return touched
-  })
+  }
   const group = createGroupCommit<JournalEntry>({
     batchMax: options.batchMax ?? COMMIT_BATCH_MAX,
     write(batch) {
-      const touched = writeBatch.immediate(batch)
-      const settled = group.queued() === 0
-      for (const [accountId, { balance }] of touched) {
-        durable.set(accountId, balance)
-        // Nothing left queued: what is in the file must be exactly what the book holds.
-        if (settled) invariant(book.snapshot(accountId).balance === balance, `durable balance of ${accountId} differs from the book`)
-      }
+      const { write, touched } = toWriteBatch(batch, durable)
+      const pending = writer.write(write)
+      if (pending === undefined) return written(touched)
+      return pending.then(() => written(touched))
     },
   })
 
@@ -140,7 +141,7 @@ export function createSqliteLedger(options: SqliteLedgerOptions): Ledger {
     verify,
     async readJournal(options) {
       await group.drain()
-      const rows = statements.page.all(options?.afterSeq ?? 0n, BigInt(pageLimit(options))) as JournalRow[]
+      const rows = page.all(options?.afterSeq ?? 0n, BigInt(pageLimit(options))) as JournalRow[]
       return rows.map(rowToEntry)
     },
     liveHolds() {
@@ -154,7 +155,11 @@ export function createSqliteLedger(options: SqliteLedgerOptions): Ledger {
         invariant(group.queued() === 0, 'entries left unwritten at close')
       } finally {
         state = 'closed'
-        db.close()
+        try {
+          await writer.close()
+        } finally {
+          db.close()
+        }
       }
     },
   }

@@ -11,9 +11,9 @@ const IN_FLIGHT = 200
 /** The child stops by itself after this long, should the parent never kill it. */
 const LIFETIME_MS = 20_000
 
-const path = process.argv[2]
-if (path === undefined) throw new Error('usage: ledger-crash-child <db path>')
-const ledger = createSqliteLedger({ path })
+const [path, writer = 'worker'] = process.argv.slice(2)
+if (path === undefined || (writer !== 'worker' && writer !== 'inline')) throw new Error('usage: ledger-crash-child <db path> [worker|inline]')
+const ledger = createSqliteLedger({ path, writer })
 const base = { relation: 'peer', assetCode: 'USD', assetScale: 9 } as const
 const from: Account = { ...base, id: 'from', minBalance: -(10n ** 30n) }
 const to: Account = { ...base, id: 'to' }

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createInterface } from 'node:readline'
-import { createSqliteLedger, verifyLedger, type JournalEntry } from '../src/accounts/index.js'
+import { createSqliteLedger, verifyLedger, type JournalEntry, type WriterKind } from '../src/accounts/index.js'
 
 /** Acknowledged commits to collect before the kill: enough for many group-commit batches. */
 const ACKS_BEFORE_KILL = 20_000
@@ -21,8 +21,8 @@ interface Ack {
   readonly outgoing: bigint
 }
 
-async function runAndKill(path: string): Promise<Map<bigint, Ack>> {
-  const child = spawn(process.execPath, [CHILD, path], { stdio: ['ignore', 'pipe', 'inherit'] })
+async function runAndKill(path: string, writer: WriterKind): Promise<Map<bigint, Ack>> {
+  const child = spawn(process.execPath, [CHILD, path, writer], { stdio: ['ignore', 'pipe', 'inherit'] })
   const acks = new Map<bigint, Ack>()
   const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)))
   for await (const line of createInterface({ input: child.stdout })) {
@@ -45,11 +45,10 @@ async function readAll(ledger: ReturnType<typeof createSqliteLedger>): Promise<J
   }
 }
 
-test('kill -9 mid-load loses no acknowledged commit', { timeout: 15_000 }, async (t) => {
+for (const writer of ['worker', 'inline'] as const) test(`kill -9 mid-load loses no acknowledged commit (${writer} writer)`, { timeout: 15_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'ilp-crash-'))
-  t.after(() => rmSync(dir, { recursive: true, force: true }))
   const path = join(dir, 'node.db')
-  const acks = await runAndKill(path)
+  const acks = await runAndKill(path, writer)
   assert.ok(acks.size >= ACKS_BEFORE_KILL)
 
   // First, read-only, as `ilp ledger verify` would after a crash.
@@ -59,7 +58,10 @@ test('kill -9 mid-load loses no acknowledged commit', { timeout: 15_000 }, async
   t.diagnostic(`acknowledged ${acks.size}, in the file ${fileReport.entries}`)
 
   const ledger = createSqliteLedger({ path })
-  t.after(() => ledger.close())
+  t.after(async () => {
+    await ledger.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
   const journal = new Map((await readAll(ledger)).map((e) => [e.seq, e]))
   for (const [seq, ack] of acks) {
     const entry = journal.get(seq)

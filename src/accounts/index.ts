@@ -5,6 +5,7 @@ export { createBook, type Book, type Leg } from './book.js'
 export { JOURNAL_PAGE_MAX, type Ledger, type ReadJournalOptions, type VerifyReport } from './journal.js'
 export { createMemoryLedger, createMemoryLedgerState, type MemoryLedgerOptions, type MemoryLedgerState } from './memory-ledger.js'
 export { createSqliteLedger, COMMIT_BATCH_MAX, type SqliteLedgerOptions } from './sqlite-ledger.js'
+export type { WriterKind } from './journal-writer.js'
 export { openLedgerDatabase, LEDGER_SCHEMA_VERSION, type SynchronousMode } from './schema.js'
 export { verifyLedger, type LedgerFileReport } from './verify.js'
 export {

@@ -1,1 +1,5 @@
 export * from './packet.js'
+export * from './receiver.js'
+export * from './routes.js'
+export * from './speaker.js'
+export * from './service.js'

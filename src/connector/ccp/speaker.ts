@@ -90,11 +90,11 @@ export type SenderState =
       readonly retryAt: number
     }
 
-export const IDLE: SenderState = { mode: 'idle' }
+export const SENDER_IDLE: SenderState = { mode: 'idle' }
 
 /** A control request from the peer: a different table id restarts it from epoch 0 (it has none of ours). */
 export function onControl(state: SenderState, request: CcpRouteControlRequest, log: EpochLog): SenderState {
-  if (request.mode === CcpMode.Idle) return IDLE
+  if (request.mode === CcpMode.Idle) return SENDER_IDLE
   const known = request.lastKnownRoutingTableId === log.routingTableId ? request.lastKnownEpoch : 0
   const lastKnownEpoch = Math.min(known, currentEpoch(log))
   const lastSentAt = state.mode === 'sync' ? state.lastSentAt : 0

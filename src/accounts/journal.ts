@@ -23,6 +23,26 @@ export interface Ledger extends BalanceLedger {
   liveHolds(): number
 }
 
+/** Longest memo kept in the journal (settlement idempotency keys, packet ids, admin notes). */
+export const MEMO_LENGTH_MAX = 1_024
+
+/**
+ * Checks what a caller passes with a journal entry before anything is applied: a bad kind or memo must throw at
+ * the call, not fail the batch write later (which would stop the whole ledger).
+ */
+export function checkMemo(memo: string | undefined): void {
+  if (memo !== undefined && (typeof memo !== 'string' || memo.length > MEMO_LENGTH_MAX)) {
+    throw new LedgerError('LEDGER_INVALID_COMMIT', `memo must be a string of at most ${MEMO_LENGTH_MAX} characters`)
+  }
+}
+
+/** An `adjust` names one account and is of kind 'adjust' or 'settlement' ('transfer' is for commits). */
+export function checkAdjust(accountId: string, kind: JournalEntry['kind'], memo: string | undefined): void {
+  if (kind !== 'adjust' && kind !== 'settlement') throw new LedgerError('LEDGER_INVALID_COMMIT', `adjust kind must be 'adjust' or 'settlement', got ${JSON.stringify(kind)}`)
+  if (typeof accountId !== 'string' || accountId.length === 0) throw new LedgerError('LEDGER_INVALID_COMMIT', 'accountId must be a non-empty string')
+  checkMemo(memo)
+}
+
 export function pageLimit(options: ReadJournalOptions | undefined): number {
   const limit = options?.limit ?? JOURNAL_PAGE_MAX
   if (!Number.isInteger(limit) || limit < 0) throw new RangeError(`limit must be a non-negative integer`)

@@ -5,7 +5,7 @@
  */
 import { createBook, type Leg } from './book.js'
 import { LedgerError } from './errors.js'
-import { addLegs, compareSums, pageLimit, type Ledger } from './journal.js'
+import { addLegs, checkAdjust, checkMemo, compareSums, pageLimit, type Ledger } from './journal.js'
 import type { JournalEntry } from './types.js'
 
 export interface MemoryLedgerState {
@@ -62,10 +62,12 @@ export function createMemoryLedger(options: MemoryLedgerOptions = {}): Ledger {
     // Not `async`: a programmer error (a hold consumed twice) throws here, synchronously, loudly.
     commit(holds, memo) {
       open()
+      checkMemo(memo)
       return Promise.resolve(record('transfer', book.applyCommit(holds), memo))
     },
     adjust(accountId, delta, kind, memo) {
       open()
+      checkAdjust(accountId, kind, memo)
       return Promise.resolve(record(kind, book.applyAdjust(accountId, delta), memo))
     },
     snapshot(accountId) {

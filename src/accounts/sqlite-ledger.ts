@@ -5,7 +5,7 @@
 import { createBook, type Leg } from './book.js'
 import { LedgerError, invariant } from './errors.js'
 import { createGroupCommit } from './group-commit.js'
-import { compareSums, decodeLegs, encodeLegs, pageLimit, type Ledger, type VerifyReport } from './journal.js'
+import { checkAdjust, checkMemo, compareSums, decodeLegs, encodeLegs, pageLimit, type Ledger, type VerifyReport } from './journal.js'
 import { createInlineWriter, createWorkerWriter, type StoredEntry, type WriteBatch, type WriterKind } from './journal-writer.js'
 import { openLedgerDatabase, type SynchronousMode } from './schema.js'
 import type { JournalEntry } from './types.js'
@@ -129,10 +129,12 @@ export function createSqliteLedger(options: SqliteLedgerOptions): Ledger {
     },
     commit(holds, memo) {
       checkOpen()
+      checkMemo(memo)
       return record('transfer', book.applyCommit(holds), memo)
     },
     adjust(accountId, delta, kind, memo) {
       checkOpen()
+      checkAdjust(accountId, kind, memo)
       return record(kind, book.applyAdjust(accountId, delta), memo)
     },
     snapshot(accountId) {

@@ -44,7 +44,8 @@ export function adminClient(options: AdminOptions, env: NodeJS.ProcessEnv = proc
           signal: AbortSignal.timeout(ADMIN_REQUEST_TIMEOUT_MS),
         })
       } catch (cause) {
-        const reason = (cause as { cause?: { code?: string } }).cause?.code ?? (cause as Error).message
+        const inner = (cause as { cause?: { code?: string; message?: string } }).cause
+        const reason = inner?.code ?? inner?.message ?? (cause as Error).message
         throw new CliError(`cannot reach the node's admin API at ${base} (${reason}); is \`ilp node\` running?`)
       }
       const text = await response.text()

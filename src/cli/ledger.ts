@@ -1,8 +1,7 @@
 /** `ilp ledger verify [--store sqlite:PATH]`: offline check that the journal sums to the balances (exit 1 if not). */
 import type { Command } from 'commander'
 import { existsSync } from 'node:fs'
-import { verifyLedger } from '../accounts/verify.js'
-import { DEFAULT_STORE, loadConfig } from '../node/config.js'
+import { DEFAULT_STORE } from '../node/config-defaults.js'
 import { action, CliError } from './admin-client.js'
 
 interface VerifyOptions {
@@ -10,15 +9,16 @@ interface VerifyOptions {
   config?: string
 }
 
-function storePath(o: VerifyOptions): string {
-  const store = o.store ?? (o.config !== undefined ? storeOfConfig(o.config) : DEFAULT_STORE)
+async function storePath(o: VerifyOptions): Promise<string> {
+  const store = o.store ?? (o.config !== undefined ? await storeOfConfig(o.config) : DEFAULT_STORE)
   if (!store.startsWith('sqlite:')) throw new CliError(`--store: expected sqlite:PATH, got ${JSON.stringify(store)} (a memory store has nothing to verify)`)
   const path = store.slice('sqlite:'.length)
   if (!existsSync(path)) throw new CliError(`no ledger file at ${path}`)
   return path
 }
 
-function storeOfConfig(path: string): string {
+async function storeOfConfig(path: string): Promise<string> {
+  const { loadConfig } = await import('../node/config.js')
   const { store } = loadConfig({ path })
   return store.kind === 'sqlite' ? `sqlite:${store.path}` : 'memory'
 }
@@ -32,7 +32,8 @@ export function register(program: Command): void {
     .option('--config <file>', 'take the store from this node config file')
     .action(
       action(async (o: VerifyOptions) => {
-        const path = storePath(o)
+        const path = await storePath(o)
+        const { verifyLedger } = await import('../accounts/verify.js')
         const report = verifyLedger(path)
         for (const m of report.mismatches) {
           process.stdout.write(`mismatch: account ${m.accountId} balance ${m.balance} but journal sums to ${m.journalSum}\n`)

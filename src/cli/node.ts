@@ -3,8 +3,6 @@
  * `test.<random>` address and a random admin token, both printed so client commands can be pointed at it.
  */
 import type { Command } from 'commander'
-import { ConfigError, loadConfig } from '../node/config.js'
-import { createNode } from '../node/node.js'
 import { action, CliError } from './admin-client.js'
 
 /** A stop that takes longer than this (a stuck peer socket) is abandoned: the process exits anyway. */
@@ -17,6 +15,9 @@ export function register(program: Command): void {
     .option('-c, --config <file>', 'YAML config file (every key can be set by ILP_* variables; see docs/configuration.md)')
     .action(
       action(async (o: { config?: string }) => {
+        // Loaded here, not at the top: every `ilp` command would otherwise pay for the whole node at start-up.
+        const { ConfigError, loadConfig } = await import('../node/config.js')
+        const { createNode } = await import('../node/node.js')
         let config
         try {
           config = loadConfig(o.config === undefined ? {} : { path: o.config })

@@ -11,7 +11,7 @@
  *
  * `ILP_ADMIN_TOKEN` (the variable client commands read) also sets admin.token when ILP_ADMIN__TOKEN is unset,
  * so one variable serves the node and its CLI. Variables whose first segment is not a config key are ignored
- * (ILP_ADMIN_URL is the CLI's).
+ * (ILP_ADMIN_URL is the CLI's). An empty variable counts as unset.
  */
 import { parse as parseYaml } from 'yaml'
 
@@ -35,13 +35,14 @@ export function applyEnvOverrides(
 ): Record<string, unknown> {
   const out = structuredClone(raw)
   const known = new Set(topLevelKeys)
-  const names = Object.keys(env).filter((n) => n.startsWith(ENV_PREFIX)).sort()
+  // An empty variable counts as unset (as `ILP_X=` in a shell or a compose file usually means).
+  const names = Object.keys(env).filter((n) => n.startsWith(ENV_PREFIX) && env[n] !== '').sort()
   for (const name of names) {
     const path = envPath(name)
     if (path.length === 0 || !known.has(path[0] as string)) continue
     setPath(out, path, envValue(name, env[name] ?? ''))
   }
-  if (env.ILP_ADMIN_TOKEN !== undefined && env.ILP_ADMIN__TOKEN === undefined && known.has('admin')) {
+  if (env.ILP_ADMIN_TOKEN && !env.ILP_ADMIN__TOKEN && known.has('admin')) {
     setPath(out, ['admin', 'token'], env.ILP_ADMIN_TOKEN)
   }
   return out

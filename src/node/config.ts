@@ -10,9 +10,9 @@ import type { Account } from '../accounts/types.js'
 import { accountSchema, toAccount, AccountConfigError } from './account-config.js'
 import { assetCode, assetScale, decimal, formatIssues, ilpAddress, integer, listen, type ListenAddress } from './config-values.js'
 import { applyEnvOverrides, EnvOverrideError } from './config-env.js'
+import { DEFAULT_ADMIN_LISTEN, DEFAULT_STORE } from './config-defaults.js'
 
-export const DEFAULT_ADMIN_LISTEN = '127.0.0.1:7770'
-export const DEFAULT_STORE = 'sqlite:./data/ilp-node.sqlite'
+export { DEFAULT_ADMIN_LISTEN, DEFAULT_STORE }
 /** ILP over HTTP and BTP time out well inside the default 30 s packet expiry. */
 export const DEFAULT_MAX_HOLD_TIME_MS = 30_000
 /** RFC 27 leaves the message window to the connector; ilp-connector uses 1 s. */

@@ -1,0 +1,138 @@
+import { test, describe } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { closedPort, runCli, startCliNode, writeConfig } from './cli-harness.js'
+import { sendPrepare, startFulfillingPeer } from './node-harness.js'
+import { isFulfill } from '../src/ilp/types.js'
+
+const TOKEN = 'cli-test-admin-token-0123'
+const ALICE_TOKEN = 'alice-incoming-token'
+
+function tempDir(t: { after(fn: () => void): void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ilp-cli-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
+describe('ilp CLI against a running node', () => {
+  test('accounts add/list/show/remove, balance, routes, and one-line errors', async (t) => {
+    const dir = tempDir(t)
+    const peer = await startFulfillingPeer()
+    t.after(() => peer.close())
+    const store = join(dir, 'node.sqlite')
+    const node = await startCliNode(
+      writeConfig(dir, {
+        ilp_address: 'test.cli',
+        store: `sqlite:${store}`,
+        log_level: 'silent',
+        admin: { listen: '127.0.0.1:0', token: TOKEN },
+        http: { listen: '127.0.0.1:0' },
+        accounts: [{ id: 'alice', relation: 'child', min_balance: -100000, http: { incoming_token: ALICE_TOKEN } }],
+      }),
+    )
+    t.after(() => node.kill())
+    const env = { ILP_ADMIN_URL: node.adminUrl, ILP_ADMIN_TOKEN: TOKEN }
+
+    const added = await runCli(['accounts', 'add', 'bob', '--relation', 'child', '--max-balance', '5000', '--http-url', peer.url], env)
+    assert.equal(added.code, 0, added.stderr)
+    assert.equal(added.stdout, 'added account bob\n')
+
+    const list = await runCli(['accounts', 'list'], env)
+    assert.equal(list.code, 0, list.stderr)
+    assert.match(list.stdout, /^ID\s+RELATION\s+ASSET/)
+    assert.match(list.stdout, /^alice\s+child\s+USD\/9/m)
+    assert.match(list.stdout, /^bob\s+child\s+USD\/9/m)
+
+    const show = await runCli(['accounts', 'show', 'bob', '--admin', node.adminUrl, '--token', TOKEN])
+    assert.equal(show.code, 0, show.stderr)
+    assert.deepEqual(JSON.parse(show.stdout), { id: 'bob', relation: 'child', asset_code: 'USD', asset_scale: 9, max_balance: '5000', http: { url: peer.url } })
+
+    assert.ok(isFulfill(await sendPrepare(node.httpUrl!, 'alice', ALICE_TOKEN, 'test.cli.bob.x', 1234n)))
+    const balance = await runCli(['balance', 'bob'], env)
+    assert.equal(balance.code, 0, balance.stderr)
+    assert.equal(balance.stdout, 'bob: balance 1234 (pending incoming 0, pending outgoing 0) USD scale 9\n')
+    const json = await runCli(['balance', 'alice', '--json'], env)
+    assert.equal(JSON.parse(json.stdout).balance, '-1234')
+
+    const setRoute = await runCli(['routes', 'set', 'test.elsewhere', 'bob'], env)
+    assert.equal(setRoute.code, 0, setRoute.stderr)
+    const routes = await runCli(['routes'], env)
+    assert.equal(routes.code, 0, routes.stderr)
+    assert.match(routes.stdout, /^test\.cli\.bob\s+bob\s+local$/m)
+    assert.match(routes.stdout, /^test\.elsewhere\s+bob\s+static$/m)
+
+    const removed = await runCli(['accounts', 'remove', 'bob'], env)
+    assert.equal(removed.code, 0, removed.stderr)
+    assert.doesNotMatch((await runCli(['accounts', 'list'], env)).stdout, /^bob/m)
+
+    // Errors: one line on stderr, exit code 1.
+    const port = await closedPort()
+    const cases: [string[], Record<string, string>, RegExp][] = [
+      [['balance', 'nobody'], env, /^error: 404: no account "nobody"\n$/],
+      [['accounts', 'add', 'x', '--max-balance', '1.5'], env, /^error: 400: max_balance: .*integer.*\n$/],
+      [['accounts', 'remove', 'alice'], env, /^error: 409: account "alice" is defined in the config file; change it there\n$/],
+      [['accounts', 'list'], { ILP_ADMIN_URL: node.adminUrl, ILP_ADMIN_TOKEN: 'wrong-token-xxxxxxxx' }, /^error: 401: /],
+      [['accounts', 'list'], { ILP_ADMIN_URL: node.adminUrl }, /^error: no admin token/],
+      [['accounts', 'list'], { ILP_ADMIN_URL: `http://127.0.0.1:${port}`, ILP_ADMIN_TOKEN: TOKEN }, /^error: cannot reach the node's admin API at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/],
+    ]
+    for (const [args, e, pattern] of cases) {
+      const r = await runCli(args, e)
+      assert.equal(r.code, 1, `ilp ${args.join(' ')}`)
+      assert.match(r.stderr, pattern)
+      assert.equal(r.stderr.trim().split('\n').length, 1, 'one line')
+    }
+
+    assert.equal(await node.stop(), 0, 'SIGTERM stops the node cleanly')
+    const verify = await runCli(['ledger', 'verify', '--store', `sqlite:${store}`])
+    assert.equal(verify.code, 0, verify.stderr)
+    assert.match(verify.stdout, /^ok: .*: 1 journal entries sum to the balances of 2 accounts\n$/)
+  })
+
+  test('a bad config file is refused with the key named', async (t) => {
+    const dir = tempDir(t)
+    const r = await runCli(['node', '--config', writeConfig(dir, { store: 'memory', accounts: [{ id: 'a', max_balance: 1.5 }] })])
+    assert.equal(r.code, 1)
+    assert.equal(r.stderr, 'error: invalid config: accounts[0].max_balance: 1.5 is not an integer amount\n')
+  })
+})
+
+describe('ilp ledger verify', () => {
+  test('exit 1 naming the account when balances and journal disagree', async (t) => {
+    const dir = tempDir(t)
+    const store = join(dir, 'node.sqlite')
+    const peer = await startFulfillingPeer()
+    t.after(() => peer.close())
+    const node = await startCliNode(
+      writeConfig(dir, {
+        ilp_address: 'test.v',
+        store: `sqlite:${store}`,
+        log_level: 'silent',
+        admin: { listen: '127.0.0.1:0', token: TOKEN },
+        http: { listen: '127.0.0.1:0' },
+        accounts: [
+          { id: 'alice', relation: 'child', min_balance: -100, http: { incoming_token: ALICE_TOKEN } },
+          { id: 'bob', relation: 'child', http: { url: peer.url } },
+        ],
+      }),
+    )
+    t.after(() => node.kill())
+    assert.ok(isFulfill(await sendPrepare(node.httpUrl!, 'alice', ALICE_TOKEN, 'test.v.bob', 40n)))
+    await node.stop()
+    assert.equal((await runCli(['ledger', 'verify', '--store', `sqlite:${store}`])).code, 0)
+
+    const db = new Database(store)
+    db.prepare("UPDATE balances SET balance = '41' WHERE account_id = 'bob'").run()
+    db.close()
+    const r = await runCli(['ledger', 'verify', '--store', `sqlite:${store}`])
+    assert.equal(r.code, 1)
+    assert.match(r.stdout, /mismatch: account bob balance 41 but journal sums to 40/)
+    assert.match(r.stderr, /^error: ledger .* does NOT match its journal \(1 accounts differ\)\n$/)
+
+    const missing = await runCli(['ledger', 'verify', '--store', `sqlite:${join(dir, 'nope.sqlite')}`])
+    assert.equal(missing.code, 1)
+    assert.match(missing.stderr, /^error: no ledger file at /)
+  })
+})

@@ -10,7 +10,7 @@
  *  - a Reject from downstream is relayed unchanged (its RAW bytes).
  * Locally made Rejects carry the node's address in triggeredBy.
  */
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import { IlpErrorCode, reject } from '../../ilp/errors.js'
 import { patchPrepare } from '../../ilp/packet.js'
 import { isFulfill, type IlpFulfill, type IlpPrepare, type IlpReply } from '../../ilp/types.js'
@@ -59,8 +59,8 @@ function sendBefore(link: Link, prepare: IlpPrepare, deadlineMs: number, deadlin
 
 export function fulfillmentMatches(fulfill: IlpFulfill, condition: Uint8Array): boolean {
   if (!(fulfill.fulfillment instanceof Uint8Array) || fulfill.fulfillment.length !== 32) return false
-  const digest = createHash('sha256').update(fulfill.fulfillment).digest()
-  return digest.equals(condition)
+  // One-shot hash: about twice as fast as createHash().update().digest() for 32 bytes.
+  return hash('sha256', fulfill.fulfillment, 'buffer').equals(condition)
 }
 
 export function createSend(options: SendOptions): OutgoingHandler {

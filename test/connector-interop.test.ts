@@ -6,7 +6,7 @@ import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import * as ildcp from 'ilp-protocol-ildcp'
 import * as ilpPacket from 'ilp-packet'
-import { aliceAndBob, newSecret, nodeHarness, testAccount, testPrepare } from '../src/connector/testing.js'
+import { aliceAndBob, nodeHarness, testAccount, testPrepare } from '../src/connector/testing.js'
 import { encodePrepare } from '../src/ilp/packet.js'
 
 describe('connector interop with the JS reference', () => {
@@ -19,8 +19,7 @@ describe('connector interop with the JS reference', () => {
   })
 
   test('ilp-packet reads the Prepare we forward: only amount and expiry differ from the one we got', async (t) => {
-    const secret = newSecret()
-    const { h, seen } = aliceAndBob()
+    const { h, seen, secret } = aliceAndBob()
     t.after(() => h.close())
     const incoming = encodePrepare(testPrepare({ destination: 'test.bob.x', amount: 77n }, secret))
     const reply = await h.connector.handleIncomingBytes('alice', incoming)

@@ -6,7 +6,9 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { U64_MAX } from '../money/index.js'
+import fc from 'fast-check'
 import type { Ledger } from './journal.js'
+import { commandArbitrary, runAgainstModel } from './ledger-model.js'
 import type { Account, Hold, ReserveResult } from './types.js'
 
 export interface LedgerFixture {
@@ -157,6 +159,15 @@ export function runLedgerContract(name: string, makeFixture: () => LedgerFixture
       assert.equal(ledger.snapshot('bob').balance, -U64_MAX)
       assert.ok(settled.seq > topUp.seq)
       assert.deepEqual(await ledger.verify(), { ok: true, mismatches: [] })
+    })
+
+    test('property: random reserve/release/commit/adjust sequences agree with the model', async (t) => {
+      const { ledger } = await withLedger(t)
+      let run = 0
+      await fc.assert(
+        fc.asyncProperty(fc.array(commandArbitrary, { maxLength: 60 }), (commands) => runAgainstModel(ledger, commands, `r${run++}-`)),
+        { numRuns: 60 },
+      )
     })
 
     test('a restart keeps every committed change and drops holds in flight', async (t) => {

@@ -223,6 +223,7 @@ describe('connector: malformed input', () => {
       { ...good, expiresAt: new Date(Number.NaN) },
     ]
     for (const prepare of bad) assertReject(await h.connector.handleIncoming('alice', prepare), 'F01')
+    assertReject(await h.connector.handleIncoming('alice', null as never), 'F01')
     const bytes = encodePrepare(good)
     for (const garbage of [new Uint8Array(0), bytes.subarray(0, 20), new Uint8Array([12, 1, 0]), Uint8Array.of(13, ...bytes.subarray(1))]) {
       const reply = await h.connector.handleIncomingBytes('alice', garbage)

@@ -13,6 +13,7 @@ import type { IncomingMiddleware } from '../types.js'
 
 /** Why a Prepare object is malformed, or undefined when it is well formed. */
 export function prepareProblem(prepare: IlpPrepare): string | undefined {
+  if (typeof prepare !== 'object' || prepare === null) return 'not a Prepare'
   if (typeof prepare.amount !== 'bigint' || prepare.amount < 0n || prepare.amount > U64_MAX) return 'amount is not a UInt64'
   if (!(prepare.expiresAt instanceof Date) || !Number.isFinite(prepare.expiresAt.getTime())) return 'expiresAt is not a valid time'
   if (!(prepare.executionCondition instanceof Uint8Array) || prepare.executionCondition.length !== CONDITION_LENGTH) {
@@ -26,7 +27,7 @@ export function prepareProblem(prepare: IlpPrepare): string | undefined {
 export function createValidatePrepare(options: { self: NodeIdentity }): IncomingMiddleware {
   const { self } = options
   return (next) => (request) => {
-    if (request.prepare[RAW] === undefined) {
+    if (request.prepare?.[RAW] === undefined) {
       const problem = prepareProblem(request.prepare)
       if (problem !== undefined) return Promise.resolve(reject(IlpErrorCode.F01_INVALID_PACKET, self.address, problem))
     }

@@ -11,4 +11,5 @@ export { createMetrics, type NodeMetrics, type PacketOutcome } from './metrics.j
 export { learnAddress, requestConfig } from './ildcp-client.js'
 export { defaultTransports } from './transport-registry.js'
 export { httpTransport } from './transport-http.js'
+export { btpTransport } from './transport-btp.js'
 export type { Transport, TransportContext, TransportFactory } from './transports.js'

@@ -1,8 +1,7 @@
 /**
- * BTP (RFC 23) as a node transport: one WebSocket listener on `btp.listen` for every account whose peer dials
- * in (authenticated by the account's `btp.incoming_token`), and a reconnecting client link for each account
- * with a `btp.url`. An account served by the listener gets its persistent link at once (connected while the
- * peer's socket is up, LINK_DOWN → T01 otherwise), so no attach/detach is needed.
+ * BTP 2.0 over WebSocket (RFC 23) as a node transport: one server on `btp.listen` for every account that sets
+ * `btp.incoming_token` (the peer dials us), and a reconnecting client for every account with `btp.url`
+ * (we dial the peer). Both give the account one persistent Link that outlives sockets.
  */
 import type { Account } from '../accounts/types.js'
 import { createBtpClientLink } from '../link/btp/client.js'
@@ -32,9 +31,13 @@ export function btpTransport(config: NodeConfig): Transport {
     },
     linkFor(account: Account): Link | undefined {
       const btp = account.btp
-      if (btp?.url !== undefined) return createBtpClientLink({ url: btp.url, accountId: account.id, ...(ctx !== undefined && { log: ctx.log }) })
-      if (btp?.incomingToken !== undefined && server !== undefined) return server.link(account.id)
-      return undefined
+      if (btp?.url !== undefined) return createBtpClientLink({ url: btp.url, accountId: account.id, ...(ctx && { log: ctx.log }) })
+      if (btp?.incomingToken === undefined) return undefined
+      if (server === undefined) {
+        ctx?.log.warn({ account: account.id }, 'account has btp.incoming_token but btp.listen is not set: nobody can dial in')
+        return undefined
+      }
+      return server.link(account.id)
     },
     async stop() {
       await server?.close()

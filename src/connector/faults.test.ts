@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { isFulfill } from '../ilp/types.js'
 import { aliceAndBob, assertReject, assertUntouched, fulfillWith, newSecret, testPrepare } from './testing.js'
 
-const WINDOW_MS = 50
+const WINDOW_MS = 100
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 describe('connector faults', () => {
@@ -13,7 +13,7 @@ describe('connector faults', () => {
     t.after(() => h.close())
     bob.setFault(() => ({ kind: 'drop' }))
     const started = Date.now()
-    const incomingExpiry = started + 200
+    const incomingExpiry = started + 400
     const reply = await h.connector.handleIncoming('alice', testPrepare({ destination: 'test.bob', expiresAt: new Date(incomingExpiry) }))
     const answeredAt = Date.now()
     assertReject(reply, 'R00')
@@ -25,8 +25,8 @@ describe('connector faults', () => {
   test('next hop fulfills after the outgoing expiry: R00 upstream, the late Fulfill is dropped, nothing committed', async (t) => {
     const { h, bob, secret } = aliceAndBob({ minMessageWindowMs: WINDOW_MS })
     t.after(() => h.close())
-    bob.setFault(() => ({ kind: 'delay-reply', ms: 250 }))
-    const reply = await h.connector.handleIncoming('alice', testPrepare({ destination: 'test.bob', expiresAt: new Date(Date.now() + 200) }, secret))
+    bob.setFault(() => ({ kind: 'delay-reply', ms: 500 }))
+    const reply = await h.connector.handleIncoming('alice', testPrepare({ destination: 'test.bob', expiresAt: new Date(Date.now() + 400) }, secret))
     assertReject(reply, 'R00')
     await sleep(300) // the Fulfill arrives now and must change nothing
     await assertUntouched(h, ['alice', 'bob'])

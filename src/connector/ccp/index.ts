@@ -3,6 +3,7 @@ export {
   createCcpService,
   CCP_CONTROL_RETRY_MS,
   CCP_TICK_MS,
+  CCP_ROUTES_PER_PEER_MAX,
   type CcpService,
   type CcpServiceOptions,
   type CcpPeer,

@@ -226,6 +226,53 @@ describe('CCP route exchange between services', () => {
   })
 })
 
+describe('CCP service bounds', () => {
+  const update = (prefixes: string[], from: number, to: number, now: number): IlpPrepare =>
+    routeUpdatePrepare(
+      {
+        routingTableId: '66666666-6666-4666-8666-666666666666',
+        currentEpochIndex: to,
+        fromEpochIndex: from,
+        toEpochIndex: to,
+        holdDownTime: 45_000,
+        speaker: 'g.p',
+        newRoutes: prefixes.map((prefix) => ({ prefix, path: ['g.p'], auth: new Uint8Array(32), props: [] })),
+        withdrawnRoutes: [],
+      },
+      now,
+    )
+
+  test('a peer cannot hold more than routesPerPeerMax routes; known prefixes still update', async () => {
+    const c = clock()
+    const routes = createRoutingTable()
+    const service = createCcpService({ self: { address: 'g.me' }, routes, now: c.now, send: () => Promise.reject(new Error('offline')), routesPerPeerMax: 3 })
+    service.addPeer({ id: 'p', relation: 'peer' })
+    await service.handle(update(['g.a', 'g.b', 'g.c', 'g.d', 'g.e'], 0, 1, c.now()), { id: 'p' })
+    assert.equal(service.receivedRoutes('p').length, 3)
+    await service.handle(update(['g.a', 'g.f'], 1, 2, c.now()), { id: 'p' })
+    assert.deepEqual(service.receivedRoutes('p').map((r) => r.prefix).sort(), ['g.a', 'g.b', 'g.c'])
+    service.close()
+  })
+
+  test('when the routing table refuses a learned route, nothing is half-installed', async () => {
+    const c = clock()
+    const table = createRoutingTable()
+    const routes = Object.assign(Object.create(table) as RoutingTable, {
+      add: (route: Parameters<RoutingTable['add']>[0]) => {
+        if (route.prefix === 'g.full') throw new RangeError('routing table is full')
+        table.add(route)
+      },
+    })
+    const service = createCcpService({ self: { address: 'g.me' }, routes, now: c.now, send: () => Promise.reject(new Error('offline')) })
+    service.addPeer({ id: 'p', relation: 'peer' })
+    const reply = await service.handle(update(['g.full', 'g.ok'], 0, 1, c.now()), { id: 'p' })
+    assert.equal(reply.type, IlpPacketType.Fulfill)
+    assert.equal(table.get('g.full'), undefined)
+    assert.equal(table.get('g.ok')?.nextHop, 'p')
+    service.close()
+  })
+})
+
 describe('CCP service vs ilp-protocol-ccp', () => {
   test('accepts an update serialized by ilp-protocol-ccp and installs its routes', async () => {
     const c = clock()

@@ -44,6 +44,11 @@ import {
 export const CCP_CONTROL_RETRY_MS = 30_000
 /** ilp-connector checks route expiry every second (`routeCleanupInterval`). */
 export const CCP_TICK_MS = 1_000
+/**
+ * Routes kept from one peer (new prefixes beyond it are refused like filtered routes), so a peer cannot grow
+ * our memory without limit; the same order as the routing table's own ROUTES_MAX.
+ */
+export const CCP_ROUTES_PER_PEER_MAX = 100_000
 
 /** A route as the routing table holds it (the fields CCP reads). */
 export interface CcpTableRoute {
@@ -88,6 +93,8 @@ export interface CcpServiceOptions {
   readonly holdDownTimeMs?: number
   readonly controlRetryMs?: number
   readonly tickMs?: number
+  /** Default CCP_ROUTES_PER_PEER_MAX. */
+  readonly routesPerPeerMax?: number
   readonly logger?: Logger
 }
 
@@ -131,6 +138,7 @@ export function createCcpService(options: CcpServiceOptions): CcpService {
   }
   const holdDownTimeMs = options.holdDownTimeMs ?? CCP_HOLD_DOWN_TIME_MS
   const controlRetryMs = options.controlRetryMs ?? CCP_CONTROL_RETRY_MS
+  const routesPerPeerMax = options.routesPerPeerMax ?? CCP_ROUTES_PER_PEER_MAX
   const peers = new Map<string, PeerEntry>()
   /** Prefix → peer whose route we installed with source 'ccp'. */
   const installed = new Map<string, string>()
@@ -155,9 +163,16 @@ export function createCcpService(options: CcpServiceOptions): CcpService {
       routes.remove(prefix, 'ccp')
       return
     }
-    installed.set(prefix, best.peerId)
-    // Always re-add: the path may have changed even when the next hop did not (add replaces in place).
-    routes.add({ prefix, nextHop: best.peerId, source: 'ccp', path: best.route.path })
+    try {
+      // Always re-add: the path may have changed even when the next hop did not (add replaces in place).
+      routes.add({ prefix, nextHop: best.peerId, source: 'ccp', path: best.route.path })
+      installed.set(prefix, best.peerId)
+    } catch (err) {
+      // The routing table refuses (it is full): the prefix stays unrouted by CCP rather than half-applied.
+      logger.warn({ prefix, peer: best.peerId, err }, 'routing table refused a learned route')
+      if (previous !== undefined && routes.remove(prefix, 'ccp')) installed.delete(prefix)
+      return
+    }
     if (previous === best.peerId) advertise(prefix) // the table may not report a same-next-hop change
   }
 
@@ -216,7 +231,14 @@ export function createCcpService(options: CcpServiceOptions): CcpService {
     if (!entry.receives) return refuse(IlpErrorCode.F00_BAD_REQUEST, `not configured to receive routes from ${entry.peer.id}`)
     if (ownAddress === '') return refuse(IlpErrorCode.T00_INTERNAL_ERROR, 'this node has no ILP address yet')
     const update = parseRouteUpdatePrepare(prepare, now())
-    const decision = decideUpdate(entry.receiver, update, now(), (route) => acceptRoute(route, ownAddress))
+    const held = entry.receiver.routes
+    let room = routesPerPeerMax - held.size // counted before a table reset clears `held`: errs on the safe side
+    const accept = (route: CcpRoute): boolean => {
+      if (!acceptRoute(route, ownAddress)) return false
+      if (held.has(route.prefix)) return true
+      return room-- > 0
+    }
+    const decision = decideUpdate(entry.receiver, update, now(), accept)
     for (const prefix of applyUpdate(entry.receiver, decision)) reselect(prefix)
     if (decision.kind === 'gap') {
       entry.control = { kind: 'needed', at: 0 }

@@ -57,6 +57,10 @@ describe('ilp CLI against a running node', () => {
     const json = await runCli(['balance', 'alice', '--json'], env)
     assert.equal(JSON.parse(json.stdout).balance, '-1234')
 
+    const deposit = await runCli(['accounts', 'deposit', 'alice', '1000', '--memo', 'prefund'], env)
+    assert.equal(deposit.code, 0, deposit.stderr)
+    assert.equal(deposit.stdout, 'alice: balance -234\n')
+
     const setRoute = await runCli(['routes', 'set', 'test.elsewhere', 'bob'], env)
     assert.equal(setRoute.code, 0, setRoute.stderr)
     const routes = await runCli(['routes'], env)
@@ -88,7 +92,7 @@ describe('ilp CLI against a running node', () => {
     assert.equal(await node.stop(), 0, 'SIGTERM stops the node cleanly')
     const verify = await runCli(['ledger', 'verify', '--store', `sqlite:${store}`])
     assert.equal(verify.code, 0, verify.stderr)
-    assert.match(verify.stdout, /^ok: .*: 1 journal entries sum to the balances of 2 accounts\n$/)
+    assert.match(verify.stdout, /^ok: .*: 2 journal entries sum to the balances of 2 accounts\n$/)
   })
 
   test('a bad config file is refused with the key named', async (t) => {

@@ -116,6 +116,22 @@ describe('admin API', () => {
     assert.deepEqual(peer.received, [1000n, 5n], 'nothing reached the removed peer')
   })
 
+  test('deposit credits an account durably; bad amounts are 400 naming the field', async (t) => {
+    const node = await startNode(t)
+    const api = admin(node.adminUrl!)
+    const r = await api('POST', '/accounts/alice/deposit', { amount: '18446744073709551615', memo: 'prefund' })
+    assert.equal(r.status, 200)
+    assert.equal(r.body.balance, '18446744073709551615')
+    const journal = await node.ledger.verify()
+    assert.ok(journal.ok)
+    for (const [body, field] of [[{ amount: 0 }, 'amount'], [{ amount: '1.5' }, 'amount'], [{}, 'amount'], [{ amount: 1, extra: 1 }, 'extra']] as const) {
+      const bad = await api('POST', '/accounts/alice/deposit', body)
+      assert.equal(bad.status, 400, JSON.stringify(body))
+      assert.equal(bad.body.field, field)
+    }
+    assert.equal((await api('POST', '/accounts/nobody/deposit', { amount: 1 })).status, 404)
+  })
+
   test('routes and rates change live', async (t) => {
     const node = await startNode(t)
     const peer = await startFulfillingPeer()

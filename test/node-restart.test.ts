@@ -55,3 +55,19 @@ test('on sqlite, balances and accounts added over the API survive a stop and sta
   assert.ok(report.ok, JSON.stringify(report.mismatches))
   assert.equal(report.entries, 6n)
 })
+
+test('a node with neither ilp_address nor a parent keeps its generated test address across restarts', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ilp-node-address-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const config = testConfig({ ilp_address: undefined, store: `sqlite:${join(dir, 'node.sqlite')}` })
+  const first = createNode(config)
+  const address = first.address
+  assert.match(address ?? '', /^test\.node[0-9a-f]{12}$/)
+  await first.stop()
+  const second = createNode(config)
+  assert.equal(second.address, address)
+  await second.stop()
+  const memory = createNode(testConfig({ ilp_address: undefined }))
+  assert.notEqual(memory.address, address)
+  await memory.stop()
+})

@@ -108,6 +108,14 @@ export function register(program: Command): void {
       process.stdout.write(`removed account ${id}\n`)
     }),
   )
+  withAdminOptions(
+    accounts.command('deposit').description("credit an account (the peer prefunded it): raises what the node owes it").argument('<id>').argument('<amount>', 'integer, in the account asset scale').option('--memo <text>'),
+  ).action(
+    action(async (id: string, amount: string, o: AdminOptions & { memo?: string }) => {
+      const b = await adminClient(o).request<Record<string, string>>('POST', `/accounts/${encodeURIComponent(id)}/deposit`, { amount, ...(o.memo !== undefined && { memo: o.memo }) })
+      process.stdout.write(`${id}: balance ${b.balance}\n`)
+    }),
+  )
   withAdminOptions(program.command('balance').description("an account's balance (what the node owes the peer)").argument('<id>').option('--json', 'print JSON')).action(
     action(async (id: string, o: AdminOptions & { json?: boolean }) => {
       const b = await adminClient(o).request<Record<string, string>>('GET', `/accounts/${encodeURIComponent(id)}/balance`)

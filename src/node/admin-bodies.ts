@@ -1,11 +1,18 @@
 /** Validation of the small admin API bodies (routes, rates); each failure names the field. */
 import { z } from 'zod'
-import { accountId, decimal, formatIssues, routePrefix } from './config-values.js'
+import { accountId, amount, decimal, formatIssues, routePrefix } from './config-values.js'
 import { NodeError } from './errors.js'
 
 /** Rate tables beyond this many assets are refused: a bound on one body. */
 export const RATES_MAX = 1_000
 
+/** A memo is for people reading the journal; bound it like an ILP message (RFC 27: 8191 bytes). */
+export const MEMO_MAX_LENGTH = 1000
+
+const depositBody = z.strictObject({
+  amount: amount.refine((v) => v > 0n, { message: 'must be above zero' }),
+  memo: z.string().max(MEMO_MAX_LENGTH).optional(),
+})
 const routeBody = z.strictObject({ next_hop: accountId })
 const ratesBody = z.record(z.string().regex(/^[A-Za-z0-9]{1,16}$/, { message: 'asset codes are 1-16 letters or digits' }), decimal)
 
@@ -38,4 +45,11 @@ export function parseRatesBody(body: unknown): Record<string, string> {
     if (/^0+(\.0+)?$/.test(rate)) throw new NodeError('RATES_INVALID', `rates.${code}: a rate must be above zero`, { field: `rates.${code}` })
   }
   return result.data
+}
+
+/** `{ "amount": "1000", "memo": "wire 42" }`: amount in the account's asset scale. */
+export function parseDepositBody(body: unknown): { amount: bigint; memo: string | undefined } {
+  const result = depositBody.safeParse(body ?? {})
+  if (!result.success) throw new NodeError('BAD_REQUEST', formatIssues(result.error), { field: firstField(result.error) })
+  return { amount: result.data.amount, memo: result.data.memo }
 }

@@ -9,7 +9,7 @@ import type { Account, BalanceSnapshot } from '../accounts/types.js'
 import { accountToJson, parseAccount, AccountConfigError, type AssetDefaults } from './account-config.js'
 import { formatListen, type ListenAddress } from './config-values.js'
 import { NodeError, PROBLEM_CONTENT_TYPE, toProblem } from './errors.js'
-import { parseRatesBody, parseRouteBody, routeParam } from './admin-bodies.js'
+import { parseDepositBody, parseRatesBody, parseRouteBody, routeParam } from './admin-bodies.js'
 
 /** Bodies are small JSON documents; 256 KiB bounds an account list or a rate table with room to spare. */
 export const ADMIN_BODY_MAX_BYTES = 256 * 1024
@@ -36,6 +36,8 @@ export interface AdminBackend {
   updateAccount(account: Account): Promise<void>
   removeAccount(id: string): Promise<void>
   balance(id: string): BalanceSnapshot
+  /** Raises what the node owes the peer (the peer prefunded its account); resolves when durable. */
+  deposit(id: string, amount: bigint, memo: string | undefined): Promise<void>
   routes(): readonly RouteView[]
   setRoute(prefix: string, nextHop: string): void
   removeRoute(prefix: string): void
@@ -130,18 +132,25 @@ function registerAccountRoutes(app: FastifyInstance, backend: AdminBackend): voi
     await backend.removeAccount(request.params.id)
     return reply.code(204).send()
   })
-  app.get('/accounts/:id/balance', async (request: IdRequest) => {
+  app.get('/accounts/:id/balance', async (request: IdRequest) => balanceJson(backend, accountOr404(backend, request.params.id)))
+  app.post('/accounts/:id/deposit', async (request: IdRequest) => {
     const account = accountOr404(backend, request.params.id)
-    const s = backend.balance(account.id)
-    return {
-      account: account.id,
-      asset_code: account.assetCode,
-      asset_scale: account.assetScale,
-      balance: s.balance.toString(),
-      pending_incoming: s.pendingIncoming.toString(),
-      pending_outgoing: s.pendingOutgoing.toString(),
-    }
+    const { amount, memo } = parseDepositBody(request.body)
+    await backend.deposit(account.id, amount, memo)
+    return balanceJson(backend, account)
   })
+}
+
+function balanceJson(backend: AdminBackend, account: Account): Record<string, unknown> {
+  const s = backend.balance(account.id)
+  return {
+    account: account.id,
+    asset_code: account.assetCode,
+    asset_scale: account.assetScale,
+    balance: s.balance.toString(),
+    pending_incoming: s.pendingIncoming.toString(),
+    pending_outgoing: s.pendingOutgoing.toString(),
+  }
 }
 
 type PrefixRequest = FastifyRequest<{ Params: { prefix: string } }>

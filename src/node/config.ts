@@ -140,6 +140,10 @@ export function parseConfig(raw: unknown): NodeConfig {
   if (accounts.filter((a) => a.relation === 'parent').length > 1 && c.ilp_address === undefined) {
     throw new ConfigError('invalid config: ilp_address: must be set when there is more than one parent account')
   }
+  if (c.rates_url !== undefined && Object.keys(c.rates).length > 0) {
+    throw new ConfigError('invalid config: rates: set either rates (a static table) or rates_url (a feed), not both')
+  }
+  if (!/^0*(\.[0-9]+)?$/.test(c.spread)) throw new ConfigError(`invalid config: spread: must be below 1, got ${c.spread}`)
   const token = c.admin.token
   return {
     ...(c.ilp_address !== undefined && { ilpAddress: c.ilp_address }),

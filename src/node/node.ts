@@ -4,7 +4,7 @@
  * those added at run time), the parent's ILDCP (when ilp_address is unset), and the admin API.
  * Nothing listens until start(); stop() undoes start() and closes the store.
  */
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { pino, type Logger as PinoLogger } from 'pino'
 import { createAccountStore, createSqliteAccountStore, type AccountStore } from '../accounts/account-store.js'
@@ -12,6 +12,7 @@ import type { Ledger } from '../accounts/journal.js'
 import { createMemoryLedger } from '../accounts/memory-ledger.js'
 import { createSqliteLedger } from '../accounts/sqlite-ledger.js'
 import { createConnector, type Connector } from '../connector/connector.js'
+import { isValidIlpAddress } from '../ilp/address.js'
 import { Ratio } from '../money/index.js'
 import { startAdminServer, type AdminBackend, type AdminServer } from './admin.js'
 import { randomTestAddress, type NodeConfig } from './config.js'
@@ -58,6 +59,22 @@ function openStore(config: NodeConfig, now: () => number): { ledger: Ledger; acc
   return { ledger: createSqliteLedger({ path: config.store.path, now }), accountStore: createSqliteAccountStore({ path: config.store.path }) }
 }
 
+/**
+ * The address of a node that has neither ilp_address nor a parent: a random `test.` address, kept beside a
+ * sqlite store (`<store>.address`) so that it and its children's addresses stay the same across restarts.
+ */
+function generatedAddress(config: NodeConfig): string {
+  if (config.store.kind !== 'sqlite') return randomTestAddress()
+  const file = `${config.store.path}.address`
+  if (existsSync(file)) {
+    const saved = readFileSync(file, 'utf8').trim()
+    if (isValidIlpAddress(saved)) return saved
+  }
+  const address = randomTestAddress()
+  writeFileSync(file, `${address}\n`)
+  return address
+}
+
 function parseSpread(spread: string): Ratio {
   const ratio = Ratio.fromDecimal(spread)
   if (ratio.compare(Ratio.ONE) >= 0) throw new NodeError('BAD_REQUEST', `spread: must be below 1, got ${spread}`, { field: 'spread' })
@@ -79,7 +96,7 @@ export function createNode(config: NodeConfig, options: NodeOptions = {}): IlpNo
   })
   const connector = createConnector({
     ...(config.ilpAddress !== undefined && { address: config.ilpAddress }),
-    ...(config.ilpAddress === undefined && !needsIldcp && { address: randomTestAddress() }),
+    ...(config.ilpAddress === undefined && !needsIldcp && { address: generatedAddress(config) }),
     assetCode: config.assetCode,
     assetScale: config.assetScale,
     ledger,
@@ -213,6 +230,9 @@ function createBackend({ config, connector, ledger, rates, metrics, accounts, he
     updateAccount: (account) => accounts.update(account),
     removeAccount: (id) => accounts.remove(id),
     balance: (id) => ledger.snapshot(id),
+    async deposit(id, amount, memo) {
+      await ledger.adjust(id, amount, 'adjust', memo ?? 'deposit (admin API)')
+    },
     routes: () => connector.routes.list(),
     setRoute(prefix, nextHop) {
       connector.routes.add({ prefix, nextHop, source: 'static' })

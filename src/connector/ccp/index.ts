@@ -10,6 +10,13 @@ export {
   type CcpRoutingTable,
   type CcpTableRoute,
 } from './service.js'
-export { CCP_MAX_EPOCHS_PER_UPDATE, CCP_BROADCAST_INTERVAL_MS, CCP_MIN_UPDATE_GAP_MS, CCP_HOLD_DOWN_TIME_MS, type AdvertisedRoute } from './speaker.js'
+export {
+  CCP_MAX_EPOCHS_PER_UPDATE,
+  CCP_BROADCAST_INTERVAL_MS,
+  CCP_MIN_UPDATE_GAP_MS,
+  CCP_HOLD_DOWN_TIME_MS,
+  CCP_EPOCH_LOG_MAX,
+  type AdvertisedRoute,
+} from './speaker.js'
 export { UNKNOWN_ROUTING_TABLE_ID } from './receiver.js'
 export type { PeerRelation } from './routes.js'

@@ -186,6 +186,27 @@ describe('CCP route exchange between services', () => {
     for (const n of [a, b2]) n.service.close()
   })
 
+  test('route churn past the log bound compacts it into a new table; the peer follows it', async () => {
+    const c = clock()
+    const a: TestNode = { self: { address: 'g.a' }, routes: createRoutingTable(), links: new Map(), sent: [], service: undefined as unknown as CcpService }
+    a.service = createCcpService({ self: a.self, routes: a.routes, now: c.now, epochLogMax: 20, send: (to, p) => a.links.get(to)!(p) })
+    const b = makeNode('g.b', c.now)
+    connect(a, 'b', 'peer', b, 'a', 'peer')
+    await run([a, b], c)
+    const firstTable = a.service.routingTableId
+    for (let i = 0; i < 30; i++) {
+      a.routes.add({ prefix: 'g.flap', nextHop: 'x', source: 'static' })
+      a.routes.remove('g.flap', 'static')
+    }
+    a.routes.add({ prefix: 'g.stays', nextHop: 'x', source: 'static' })
+    await run([a, b], c, 6)
+    assert.notEqual(a.service.routingTableId, firstTable)
+    assert.ok(a.service.epoch <= 20)
+    assert.deepEqual(b.service.receivedRoutes('a').map((r) => r.prefix).sort(), ['g.a', 'g.stays'])
+    assert.equal(b.routes.get('g.flap'), undefined)
+    for (const n of [a, b]) n.service.close()
+  })
+
   test('peers that do not exchange routes, unknown accounts and malformed requests are refused', async () => {
     const c = clock()
     const a = makeNode('g.a', c.now)

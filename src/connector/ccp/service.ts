@@ -25,13 +25,16 @@ import { applyUpdate, createReceiverState, decideUpdate, expire, isExpired, sync
 import { acceptRoute, bestCandidate, forwardAuth, isExportable, originAuth, type Candidate, type PeerRelation } from './routes.js'
 import {
   CCP_BROADCAST_INTERVAL_MS,
+  CCP_EPOCH_LOG_MAX,
   CCP_HOLD_DOWN_TIME_MS,
   CCP_MIN_UPDATE_GAP_MS,
   SENDER_IDLE,
   buildUpdate,
+  compactLog,
   createEpochLog,
   currentEpoch,
   isUpdateDue,
+  needsCompaction,
   onControl,
   onResult,
   onSent,
@@ -95,6 +98,8 @@ export interface CcpServiceOptions {
   readonly tickMs?: number
   /** Default CCP_ROUTES_PER_PEER_MAX. */
   readonly routesPerPeerMax?: number
+  /** Default CCP_EPOCH_LOG_MAX. */
+  readonly epochLogMax?: number
   readonly logger?: Logger
 }
 
@@ -131,7 +136,7 @@ export function createCcpService(options: CcpServiceOptions): CcpService {
   const logger = options.logger ?? silentLogger
   const { self, routes, send } = options
   const secret = options.routingSecret ?? new Uint8Array(randomBytes(32))
-  const log = createEpochLog(options.routingTableId ?? randomUUID())
+  let log = createEpochLog(options.routingTableId ?? randomUUID())
   const timing = {
     broadcastIntervalMs: options.broadcastIntervalMs ?? CCP_BROADCAST_INTERVAL_MS,
     minUpdateGapMs: options.minUpdateGapMs ?? CCP_MIN_UPDATE_GAP_MS,
@@ -139,6 +144,7 @@ export function createCcpService(options: CcpServiceOptions): CcpService {
   const holdDownTimeMs = options.holdDownTimeMs ?? CCP_HOLD_DOWN_TIME_MS
   const controlRetryMs = options.controlRetryMs ?? CCP_CONTROL_RETRY_MS
   const routesPerPeerMax = options.routesPerPeerMax ?? CCP_ROUTES_PER_PEER_MAX
+  const epochLogMax = options.epochLogMax ?? CCP_EPOCH_LOG_MAX
   const peers = new Map<string, PeerEntry>()
   /** Prefix → peer whose route we installed with source 'ccp'. */
   const installed = new Map<string, string>()
@@ -193,7 +199,16 @@ export function createCcpService(options: CcpServiceOptions): CcpService {
 
   function advertise(prefix: string): void {
     if (ownAddress === '') return
-    setAdvertised(log, prefix, advertisedFor(prefix))
+    if (setAdvertised(log, prefix, advertisedFor(prefix)) && needsCompaction(log, epochLogMax)) compact()
+  }
+
+  /** A new table with only the live routes; peers in SYNC restart from its epoch 0 (they get the new id). */
+  function compact(): void {
+    log = compactLog(log, randomUUID())
+    for (const entry of peers.values()) {
+      if (entry.sender.mode === 'sync') entry.sender = { ...entry.sender, lastKnownEpoch: 0, rollbackEpoch: undefined }
+    }
+    logger.info({ routingTableId: log.routingTableId, epochs: currentEpoch(log) }, 'route log compacted into a new routing table')
   }
 
   /** Our address appeared or changed: withdraw everything advertised under the old one and start over. */
@@ -362,7 +377,9 @@ export function createCcpService(options: CcpServiceOptions): CcpService {
       timer = undefined
       unsubscribe()
     },
-    routingTableId: log.routingTableId,
+    get routingTableId() {
+      return log.routingTableId
+    },
     get epoch() {
       return currentEpoch(log)
     },

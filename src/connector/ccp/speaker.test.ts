@@ -5,7 +5,9 @@ import {
   CCP_MAX_EPOCHS_PER_UPDATE,
   SENDER_IDLE,
   buildUpdate,
+  compactLog,
   createEpochLog,
+  needsCompaction,
   currentEpoch,
   isUpdateDue,
   onControl,
@@ -79,6 +81,31 @@ describe('CCP epoch log', () => {
     const toBob = buildUpdate(0, log, { id: 'bob', relation: 'parent' }, ctx)
     assert.deepEqual(toBob.newRoutes.map((r) => r.prefix), ['g.me', 'g.carol'])
     assert.deepEqual(toBob.withdrawnRoutes, ['g.alice', 'g.bob'])
+  })
+})
+
+describe('CCP epoch log compaction', () => {
+  test('is needed only past the bound and when most entries are superseded', () => {
+    const log = createEpochLog(TABLE)
+    for (let i = 0; i < 4; i++) setAdvertised(log, `g.p${i}`, adv(`g.p${i}`))
+    assert.equal(needsCompaction(log, 3), false, 'all live')
+    for (let i = 0; i < 6; i++) setAdvertised(log, 'g.p0', adv('g.p0', '', ['g.me', `g.v${i}`]))
+    assert.equal(needsCompaction(log, 3), true)
+    assert.equal(needsCompaction(log, 100), false)
+  })
+
+  test('keeps exactly the live routes, one epoch each, under the new table id', () => {
+    const log = createEpochLog(TABLE)
+    setAdvertised(log, 'g.a', adv('g.a'))
+    setAdvertised(log, 'g.b', adv('g.b'))
+    setAdvertised(log, 'g.a', adv('g.a', '', ['g.me', 'g.x']))
+    setAdvertised(log, 'g.b', undefined)
+    const next = compactLog(log, OTHER)
+    assert.equal(next.routingTableId, OTHER)
+    assert.equal(currentEpoch(next), 1)
+    const u = buildUpdate(0, next, { id: 'alice', relation: 'peer' }, ctx)
+    assert.deepEqual(u.newRoutes.map((r) => [r.prefix, r.path]), [['g.a', ['g.me', 'g.x']]])
+    assert.deepEqual(u.withdrawnRoutes, [])
   })
 })
 

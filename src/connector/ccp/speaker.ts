@@ -76,6 +76,24 @@ export function setAdvertised(log: EpochLog, prefix: string, route: AdvertisedRo
   return true
 }
 
+/**
+ * The log keeps one entry per change forever (superseded ones as nulls). Past this many epochs, when most are
+ * superseded, the service starts a new table holding only the live routes (peers resync from its epoch 0).
+ */
+export const CCP_EPOCH_LOG_MAX = 1_000_000
+
+export function needsCompaction(log: EpochLog, max = CCP_EPOCH_LOG_MAX): boolean {
+  return log.entries.length > max && log.current.size * 2 < log.entries.length
+}
+
+/** A new log under `routingTableId` with one epoch per live route, in the order they were last set. */
+export function compactLog(log: EpochLog, routingTableId: string): EpochLog {
+  const next = createEpochLog(routingTableId)
+  const live = [...log.current.values()].sort((a, b) => a.epoch - b.epoch)
+  for (const { route } of live) setAdvertised(next, route.prefix, route)
+  return next
+}
+
 // ---------------------------------------------------------------------------------------------- sender
 
 export type SenderState =

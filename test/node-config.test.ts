@@ -67,6 +67,13 @@ describe('config file', () => {
     assert.deepEqual(c.btp?.listen, { host: '0.0.0.0', port: 7768 })
   })
 
+  test('examples/node.yaml is a valid config', () => {
+    const c = loadConfig({ path: join(process.cwd(), 'examples', 'node.yaml'), env: {} })
+    assert.equal(c.ilpAddress, 'test.example-node')
+    assert.deepEqual(c.accounts.map((a) => a.id), ['upstream', 'eu-peer', 'alice'])
+    assert.equal(c.accounts[2]?.maxBalance, 18446744073709551615n)
+  })
+
   test('no file: defaults, sqlite store in ./data and a generated admin token', () => {
     const c = loadConfig({ env: {} })
     assert.equal(c.ilpAddress, undefined)

@@ -50,6 +50,8 @@ export interface AdminServerOptions {
   readonly backend: AdminBackend
   readonly token: string
   readonly listen: ListenAddress
+  /** More routes (e.g. node plugins' fastify plugins), registered behind the same token and error handling. */
+  readonly extend?: readonly ((app: FastifyInstance) => void | Promise<void>)[]
 }
 
 export interface AdminServer {
@@ -186,6 +188,7 @@ function routeToJson(r: RouteView): Record<string, unknown> {
 /** Starts the admin API on `listen` (127.0.0.1 by default in config). */
 export async function startAdminServer(options: AdminServerOptions): Promise<AdminServer> {
   const app = buildAdminApp(options)
+  for (const extend of options.extend ?? []) await extend(app)
   await app.listen({ host: options.listen.host, port: options.listen.port })
   const address = app.server.address()
   const port = typeof address === 'object' && address !== null ? address.port : options.listen.port

@@ -6,6 +6,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
+import type { FastifyInstance } from 'fastify'
 import { pino, type Logger as PinoLogger } from 'pino'
 import { createAccountStore, createSqliteAccountStore, type AccountStore } from '../accounts/account-store.js'
 import type { Ledger } from '../accounts/journal.js'
@@ -24,9 +25,35 @@ import { createNodeRates, type NodeRates } from './rates.js'
 import { defaultTransports } from './transport-registry.js'
 import type { Transport, TransportFactory } from './transports.js'
 
+/** What a plugin may use of the node it extends (created after the connector, before start). */
+export interface NodePluginContext {
+  readonly config: NodeConfig
+  readonly connector: Connector
+  readonly ledger: Ledger
+  readonly logger: PinoLogger
+  readonly now: () => number
+  /** Listener URL of a transport ('http', 'btp'), known once the node started. */
+  listenerUrl(transport: string): string | undefined
+}
+
+/**
+ * An extension of the node (e.g. local STREAM receivers and payments, src/spsp/local.ts): a transport offered
+ * to the accounts after the built-in ones, routes on the admin API, and its own shutdown.
+ */
+export interface NodePlugin {
+  readonly name: string
+  readonly transport?: Transport
+  registerAdmin?(app: FastifyInstance): void | Promise<void>
+  /** Called after the connector closed, before the ledger does. */
+  stop?(): Promise<void> | void
+}
+
+export type NodePluginFactory = (ctx: NodePluginContext) => NodePlugin
+
 export interface NodeOptions {
   /** Transports to offer accounts (default: defaultTransports, i.e. BTP and ILP over HTTP). */
   readonly transports?: readonly TransportFactory[]
+  readonly plugins?: readonly NodePluginFactory[]
   readonly now?: () => number
   /** Default: pino at config.logLevel on stdout. */
   readonly logger?: PinoLogger
@@ -109,6 +136,9 @@ export function createNode(config: NodeConfig, options: NodeOptions = {}): IlpNo
     observer: metrics,
   })
   const transports: Transport[] = (options.transports ?? defaultTransports).flatMap((make) => make(config) ?? [])
+  const listenerUrl = (name: string) => transports.find((t) => t.name === name)?.url
+  const plugins = (options.plugins ?? []).map((make) => make({ config, connector, ledger, logger, now, listenerUrl }))
+  for (const plugin of plugins) if (plugin.transport !== undefined) transports.push(plugin.transport)
   accounts = createAccountManager({ connector, store: accountStore, configAccounts: config.accounts, transports, logger })
   const manager = accounts
   const startedAt = now()
@@ -172,7 +202,7 @@ export function createNode(config: NodeConfig, options: NodeOptions = {}): IlpNo
     get adminUrl() {
       return admin?.url
     },
-    listenerUrl: (name) => transports.find((t) => t.name === name)?.url,
+    listenerUrl,
     addressKnown() {
       const address = connector.address
       return address !== undefined ? Promise.resolve(address) : new Promise((resolve) => addressWaiters.push(resolve))
@@ -189,7 +219,8 @@ export function createNode(config: NodeConfig, options: NodeOptions = {}): IlpNo
         })
       }
       manager.load()
-      admin = await startAdminServer({ backend, token: config.admin.token, listen: config.admin.listen })
+      const extend = plugins.flatMap((p) => (p.registerAdmin === undefined ? [] : [(app: FastifyInstance) => p.registerAdmin!(app)]))
+      admin = await startAdminServer({ backend, token: config.admin.token, listen: config.admin.listen, extend })
       if (needsIldcp) void learnFromParent()
       logger.info({ address: connector.address, admin: admin.url, accounts: manager.list().length }, 'node started')
     },
@@ -201,6 +232,7 @@ export function createNode(config: NodeConfig, options: NodeOptions = {}): IlpNo
       if (wasStarted) await admin?.close()
       await connector.close()
       await Promise.allSettled(transports.map((t) => t.stop()))
+      for (const plugin of plugins) await plugin.stop?.()
       rates.close()
       await ledger.close()
       await accountStore.close()

@@ -26,15 +26,17 @@ function daysFromCivil(year: number, month: number, day: number): number {
   return era * 146_097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719_468
 }
 
-/** Checks and reads `n` ASCII digits; `-1` marks a non-digit so the caller throws once. */
-function digits(bytes: Uint8Array, at: number, n: number): number {
-  let v = 0
-  for (let i = at; i < at + n; i++) {
-    const d = bytes[i]! - 48
-    if (d < 0 || d > 9) return -1
-    v = v * 10 + d
+/** True if the 17 bytes at `at` are all ASCII digits. */
+function allDigits(b: Uint8Array, at: number): boolean {
+  for (let i = at; i < at + ILP_TIMESTAMP_LENGTH; i++) {
+    if (b[i]! < 48 || b[i]! > 57) return false
   }
-  return v
+  return true
+}
+
+/** Two digits already known to be digits. */
+function pair(b: Uint8Array, at: number): number {
+  return (b[at]! - 48) * 10 + (b[at + 1]! - 48)
 }
 
 function invalid(message: string): CodecError {
@@ -49,14 +51,14 @@ export function readIlpTimestamp(bytes: Uint8Array, offset = 0): Date {
 /** Reads a 17-byte ILP timestamp as ms since the epoch, without building a Date. */
 export function readIlpTimestampMs(bytes: Uint8Array, offset = 0): number {
   if (bytes.length - offset < ILP_TIMESTAMP_LENGTH) throw new CodecError('OER_TRUNCATED', 'timestamp truncated')
-  const year = digits(bytes, offset, 4)
-  const month = digits(bytes, offset + 4, 2)
-  const day = digits(bytes, offset + 6, 2)
-  const hour = digits(bytes, offset + 8, 2)
-  const minute = digits(bytes, offset + 10, 2)
-  const second = digits(bytes, offset + 12, 2)
-  const ms = digits(bytes, offset + 14, 3)
-  if ((year | month | day | hour | minute | second | ms) < 0) throw invalid('timestamp contains a non-digit')
+  if (!allDigits(bytes, offset)) throw invalid('timestamp contains a non-digit')
+  const year = pair(bytes, offset) * 100 + pair(bytes, offset + 2)
+  const month = pair(bytes, offset + 4)
+  const day = pair(bytes, offset + 6)
+  const hour = pair(bytes, offset + 8)
+  const minute = pair(bytes, offset + 10)
+  const second = pair(bytes, offset + 12)
+  const ms = (bytes[offset + 14]! - 48) * 100 + pair(bytes, offset + 15)
   if (month < 1 || month > 12) throw invalid(`invalid month ${month}`)
   const maxDay = month === 2 && isLeapYear(year) ? 29 : DAYS_IN_MONTH[month - 1]!
   if (day < 1 || day > maxDay) throw invalid(`invalid day ${day}`)
@@ -83,25 +85,35 @@ function putPair(bytes: Uint8Array, at: number, v: number): void {
 
 /** Writes `date` as 17 ASCII digits at `offset` of `bytes`, without building a string. */
 export function writeIlpTimestamp(bytes: Uint8Array, offset: number, date: Date): void {
-  const t = date instanceof Date ? date.getTime() : NaN
-  if (!Number.isInteger(t)) throw invalid('invalid date')
-  if (t < MIN_TIME_MS || t > MAX_TIME_MS) throw invalid(`${date.toISOString()} is outside years 0000..9999`)
-  const year = date.getUTCFullYear()
-  putPair(bytes, offset, Math.floor(year / 100))
-  putPair(bytes, offset + 2, year % 100)
-  putPair(bytes, offset + 4, date.getUTCMonth() + 1)
-  putPair(bytes, offset + 6, date.getUTCDate())
-  putPair(bytes, offset + 8, date.getUTCHours())
-  putPair(bytes, offset + 10, date.getUTCMinutes())
-  putPair(bytes, offset + 12, date.getUTCSeconds())
-  const ms = date.getUTCMilliseconds()
-  bytes[offset + 14] = 48 + Math.floor(ms / 100)
-  putPair(bytes, offset + 15, ms % 100)
+  // Arithmetic from getTime() measured ~3× faster than eight getUTC*() calls.
+  writeIlpTimestampMs(bytes, offset, date instanceof Date ? date.getTime() : NaN)
 }
 
-/** Writes a time in ms since the epoch (years 0000..9999) as 17 ASCII digits. */
+/** Writes a time in ms since the epoch (years 0000..9999) as 17 ASCII digits (H. Hinnant's civil_from_days). */
 export function writeIlpTimestampMs(bytes: Uint8Array, offset: number, t: number): void {
-  writeIlpTimestamp(bytes, offset, new Date(t))
+  if (!Number.isInteger(t)) throw invalid('invalid date')
+  if (t < MIN_TIME_MS || t > MAX_TIME_MS) throw invalid(`${new Date(t).toISOString()} is outside years 0000..9999`)
+  const days = Math.floor(t / MS_PER_DAY)
+  const msOfDay = t - days * MS_PER_DAY // 0..86399999: int32 arithmetic below
+  const z = days + 719_468 // days since 0000-03-01; negative in January and February of year 0000
+  const era = Math.floor(z / 146_097)
+  const doe = z - era * 146_097
+  const yoe = ((doe - ((doe / 1460) | 0) + ((doe / 36_524) | 0) - ((doe / 146_096) | 0)) / 365) | 0
+  const doy = doe - (365 * yoe + ((yoe / 4) | 0) - ((yoe / 100) | 0))
+  const mp = ((5 * doy + 2) / 153) | 0
+  const month = mp < 10 ? mp + 3 : mp - 9
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+  putPair(bytes, offset, (year / 100) | 0)
+  putPair(bytes, offset + 2, year % 100)
+  putPair(bytes, offset + 4, month)
+  putPair(bytes, offset + 6, doy - (((153 * mp + 2) / 5) | 0) + 1)
+  const seconds = (msOfDay / 1000) | 0
+  putPair(bytes, offset + 8, (seconds / 3600) | 0)
+  putPair(bytes, offset + 10, ((seconds / 60) | 0) % 60)
+  putPair(bytes, offset + 12, seconds % 60)
+  const ms = msOfDay - seconds * 1000
+  bytes[offset + 14] = 48 + ((ms / 100) | 0)
+  putPair(bytes, offset + 15, ms % 100)
 }
 
 export function formatIlpTimestamp(date: Date): string {

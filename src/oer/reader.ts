@@ -135,6 +135,14 @@ export class Reader {
     return n
   }
 
+  /** `length` bytes as a one-char-per-byte string (see `latin1`), without creating a view first. */
+  readLatin1(length: number): string {
+    this.need(length)
+    const start = this.cursor
+    this.cursor += length
+    return latin1Range(this.buffer, start, start + length)
+  }
+
   /** Variable-length octet string: length determinant then the bytes (a view of the input). */
   readVarOctetString(): Uint8Array {
     return this.readOctetString(this.readLengthPrefix())
@@ -237,12 +245,15 @@ const latin1Slice = Buffer.prototype.latin1Slice as (this: Uint8Array, start: nu
 
 /** Decodes bytes one char per byte (for ASCII fields; bytes above 0x7f become chars above 0x7f). */
 export function latin1(bytes: Uint8Array): string {
-  const n = bytes.length
-  if (n <= 16) {
+  return latin1Range(bytes, 0, bytes.length)
+}
+
+function latin1Range(bytes: Uint8Array, start: number, end: number): string {
+  if (end - start <= 16) {
     let s = ''
-    for (let i = 0; i < n; i++) s += String.fromCharCode(bytes[i]!)
+    for (let i = start; i < end; i++) s += String.fromCharCode(bytes[i]!)
     return s
   }
   // One flat string in one native call: char-by-char concatenation builds cons-strings the regex must flatten.
-  return latin1Slice.call(bytes, 0, n)
+  return latin1Slice.call(bytes, start, end)
 }

@@ -29,3 +29,6 @@ export {
   type DataReceived,
   type ConnectionSummary,
 } from './receiver.js'
+export { pay, type PayOptions, type PayProgress, type PayResult } from './sender.js'
+export { PayErrorCode, PAYMENT_STREAM_ID, type PayError, type PayTarget } from './payment.js'
+export type { SendPrepare } from './send-packet.js'

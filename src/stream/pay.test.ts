@@ -1,0 +1,156 @@
+import { test, describe } from 'node:test'
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { Ratio } from '../money/ratio.js'
+import { IlpPacketType, type IlpPrepare } from '../ilp/types.js'
+import { reject } from '../ilp/errors.js'
+import { fakeConnector, t04 } from '../../test/stream-network.js'
+import { createStreamReceiver, type MoneyReceived, type StreamReceiverOptions } from './receiver.js'
+import { pay } from './sender.js'
+
+function setup(t: { after: (fn: () => void) => void }, extra: Partial<StreamReceiverOptions> = {}) {
+  const money: MoneyReceived[] = []
+  const receiver = createStreamReceiver({
+    address: 'test.bob',
+    serverSecret: randomBytes(32),
+    assetCode: 'EUR',
+    assetScale: 2,
+    onMoney: (e) => void money.push(e),
+    ...extra,
+  })
+  t.after(() => receiver.close())
+  const credited = (): bigint => money.reduce((sum, e) => sum + e.amount, 0n)
+  return { receiver, money, credited, credentials: receiver.generateCredentials() }
+}
+
+describe('pay() → receiver', () => {
+  test('fixed source amount over a 1:1 path, delivered to the unit', async (t) => {
+    const { receiver, credited, credentials } = setup(t)
+    const result = await pay({ ...credentials, sendPrepare: receiver.handlePrepare, amount: 1_000_000n, sourceAssetCode: 'EUR', sourceAssetScale: 2 })
+    assert.equal(result.status, 'completed', JSON.stringify(result.error))
+    assert.equal(result.amountSent, 1_000_000n)
+    assert.equal(result.amountDelivered, 1_000_000n)
+    assert.equal(credited(), 1_000_000n)
+    assert.equal(receiver.totalReceived, 1_000_000n)
+    assert.equal(result.destinationAssetCode, 'EUR')
+    assert.equal(result.destinationAssetScale, 2)
+    assert.deepEqual(result.exchangeRate, Ratio.ONE)
+  })
+
+  test('exchange rate, max packet amount (F08) and many packets', async (t) => {
+    const { receiver, credited, credentials } = setup(t)
+    const net = fakeConnector(receiver.handlePrepare, { rate: { num: 3n, den: 7n }, maxPacketAmount: 10_000n })
+    const result = await pay({ ...credentials, sendPrepare: net.send, amount: 1_234_567n })
+    assert.equal(result.status, 'completed', JSON.stringify(result.error))
+    assert.equal(result.amountSent, 1_234_567n)
+    assert.equal(result.maxPacketAmount, 10_000n)
+    assert.equal(result.amountDelivered, net.stats.destinationFulfilled)
+    assert.equal(credited(), net.stats.destinationFulfilled)
+    assert.equal(net.stats.sourceFulfilled, 1_234_567n)
+    // 3/7 floored per packet: never more than the exact product, never below it by more than a unit a packet
+    assert.ok(result.amountDelivered <= (1_234_567n * 3n) / 7n)
+    assert.ok(result.amountDelivered >= (1_234_567n * 3n) / 7n - BigInt(result.packetsFulfilled))
+    assert.ok(result.packetsFulfilled >= 124)
+    assert.ok((result.rejectsByCode.F08 ?? 0) >= 1)
+  })
+
+  test('fixed delivery reaches the target exactly or just above', async (t) => {
+    const { receiver, credited, credentials } = setup(t)
+    const net = fakeConnector(receiver.handlePrepare, { rate: { num: 2n, den: 3n }, maxPacketAmount: 5_000n })
+    const result = await pay({ ...credentials, sendPrepare: net.send, fixedDelivery: 100_000n })
+    assert.equal(result.status, 'completed', JSON.stringify(result.error))
+    assert.ok(result.amountDelivered >= 100_000n)
+    assert.ok(result.amountDelivered < 100_000n + 5_000n, `overdelivery ${result.amountDelivered}`)
+    assert.equal(credited(), result.amountDelivered)
+    assert.equal(result.amountSent, net.stats.sourceFulfilled)
+  })
+
+  test('T04 backs off and the payment still completes', async (t) => {
+    const { receiver, credited, credentials } = setup(t)
+    const net = fakeConnector(receiver.handlePrepare, {
+      maxPacketAmount: 1_000n,
+      intercept: (p, i) => (p.executionCondition.length === 32 && i % 5 === 3 ? t04() : undefined),
+    })
+    const result = await pay({ ...credentials, sendPrepare: net.send, amount: 20_000n })
+    assert.equal(result.status, 'completed', JSON.stringify(result.error))
+    assert.equal(credited(), 20_000n)
+    assert.ok((result.rejectsByCode.T04 ?? 0) > 0)
+  })
+
+  test('slippage: a rate that drops mid-payment stops it with STREAM_RATE_TOO_LOW and nothing lost', async (t) => {
+    const { receiver, credited, credentials } = setup(t)
+    let rateNum = 100n
+    const net = fakeConnector(async (p) => receiver.handlePrepare(p), { maxPacketAmount: 1_000n })
+    const send = async (p: IlpPrepare) => {
+      const reply = await net.send({ ...p, amount: (p.amount * rateNum) / 100n })
+      rateNum = net.stats.fulfills >= 3 ? 90n : 100n
+      return reply
+    }
+    const result = await pay({ ...credentials, sendPrepare: send, amount: 50_000n, slippage: '0.05' })
+    assert.equal(result.status, 'failed')
+    assert.equal(result.error?.code, 'STREAM_RATE_TOO_LOW')
+    assert.equal(credited(), result.amountDelivered)
+    assert.ok(result.amountSent < 50_000n)
+  })
+
+  test('a final reject stops the payment with its code', async (t) => {
+    const { credentials } = setup(t)
+    const result = await pay({ ...credentials, sendPrepare: async () => reject('F02', 'test.x', 'no route'), amount: 10n })
+    assert.equal(result.status, 'failed')
+    assert.equal(result.error?.code, 'F02')
+    assert.equal(result.amountSent, 0n)
+  })
+
+  test('the receiver limit (StreamMaxMoney) stops the sender without overpaying', async (t) => {
+    const { receiver, credited, credentials } = setup(t, { streamReceiveMax: 2_500n })
+    const net = fakeConnector(receiver.handlePrepare, { maxPacketAmount: 1_000n })
+    const result = await pay({ ...credentials, sendPrepare: net.send, amount: 10_000n })
+    assert.equal(result.status, 'failed')
+    assert.equal(result.error?.code, 'STREAM_RECEIVER_LIMIT')
+    assert.equal(credited(), 2_500n)
+    assert.equal(result.amountDelivered, 2_500n)
+  })
+
+  test('progress is reported and an abort stops the payment', async (t) => {
+    const { receiver, credited, credentials } = setup(t)
+    const net = fakeConnector(receiver.handlePrepare, { maxPacketAmount: 10n, delayMs: 2 })
+    const controller = new AbortController()
+    let reports = 0
+    const result = await pay({
+      ...credentials,
+      sendPrepare: net.send,
+      amount: 1_000_000n,
+      signal: controller.signal,
+      onProgress: (p) => {
+        reports++
+        if (p.amountSent >= 200n) controller.abort()
+      },
+    })
+    assert.equal(result.status, 'failed')
+    assert.equal(result.error?.code, 'STREAM_ABORTED')
+    assert.ok(reports > 0)
+    assert.equal(credited(), result.amountDelivered)
+    assert.equal(result.amountInFlight, 0n)
+  })
+
+  test('a link that never answers ends in an idle timeout, not a hang', async (t) => {
+    const { credentials } = setup(t)
+    const result = await pay({
+      ...credentials,
+      sendPrepare: (_p, signal) => new Promise((_resolve, rejectPromise) => signal?.addEventListener('abort', () => rejectPromise(new Error('aborted')))),
+      amount: 10n,
+      expiryWindowMs: 50,
+      idleTimeoutMs: 300,
+    })
+    assert.equal(result.status, 'failed')
+    assert.ok(['STREAM_RATE_PROBE_FAILED', 'STREAM_IDLE_TIMEOUT'].includes(result.error!.code), result.error!.code)
+  })
+
+  test('amount 0 completes at once without sending', async () => {
+    let sent = 0
+    const result = await pay({ destinationAccount: 'test.bob.x', sharedSecret: randomBytes(32), sendPrepare: async () => (sent++, reject('F02', '')), amount: 0n })
+    assert.equal(result.status, 'completed')
+    assert.equal(sent, 0)
+    assert.equal(IlpPacketType.Prepare, 12)
+  })
+})

@@ -1,0 +1,170 @@
+/**
+ * The state of one outgoing payment and the pure decisions over it: what the next packet is, and whether
+ * the payment is finished. The loop in sender.ts applies them.
+ */
+import { Ratio } from '../money/ratio.js'
+import { packetAmountLimit, type CongestionState } from './congestion.js'
+import { FrameType, type Frame, type StreamMaxMoneyFrame } from './frames.js'
+import { DEFAULT_PAY_IDLE_TIMEOUT_MS } from './limits.js'
+import type { StreamPacket } from './packet.js'
+import type { PacketContext } from './send-packet.js'
+
+/** The stream every payment's money travels on (client streams are odd, RFC 29 §"Stream IDs"). */
+export const PAYMENT_STREAM_ID = 1n
+
+/** What the sender's loop and the probe share. */
+export interface PayLoop {
+  readonly ctx: PacketContext
+  readonly s: PaymentState
+  readonly options: LoopOptions
+  readonly now: () => number
+  readonly nextSequence: () => bigint | undefined
+  readonly startMs: number
+  /** Tells the caller about progress (after each packet settles). */
+  readonly report: () => void
+}
+
+/** The caller's options the loop reads (a subset of PayOptions). */
+export interface LoopOptions {
+  readonly sourceAddress?: string
+  readonly sourceAssetCode?: string
+  readonly sourceAssetScale?: number
+  readonly signal?: AbortSignal
+  readonly timeoutMs?: number
+  readonly idleTimeoutMs?: number
+}
+
+
+export type PayTarget = { readonly kind: 'source'; readonly amount: bigint } | { readonly kind: 'delivery'; readonly amount: bigint }
+
+export interface PayError {
+  /** A stable code: a `STREAM_*` code below, or the ILP code of a final Reject (`F02`, …). */
+  readonly code: string
+  readonly message: string
+}
+
+export const PayErrorCode = {
+  RATE_PROBE_FAILED: 'STREAM_RATE_PROBE_FAILED',
+  RATE_TOO_LOW: 'STREAM_RATE_TOO_LOW',
+  RECEIVER_CLOSED: 'STREAM_CLOSED_BY_RECEIVER',
+  RECEIVER_LIMIT: 'STREAM_RECEIVER_LIMIT',
+  IDLE_TIMEOUT: 'STREAM_IDLE_TIMEOUT',
+  TIMEOUT: 'STREAM_TIMEOUT',
+  ABORTED: 'STREAM_ABORTED',
+  SEQUENCE_EXHAUSTED: 'STREAM_SEQUENCE_EXHAUSTED',
+  CANNOT_SEND: 'STREAM_CANNOT_SEND',
+} as const
+
+export interface InFlight {
+  readonly amount: bigint
+  readonly minDelivery: bigint
+}
+
+export interface PaymentState {
+  readonly target: PayTarget
+  /** Destination units per source unit, from the probe; a lower bound in practice (connectors round down). */
+  rate?: Ratio
+  /** rate × (1 − slippage), raised to the caller's minimum rate if one was given. */
+  minRate?: Ratio
+  sent: bigint
+  delivered: bigint
+  readonly inFlight: Map<bigint, InFlight>
+  packetsFulfilled: number
+  packetsRejected: number
+  readonly rejectsByCode: Record<string, number>
+  congestion: CongestionState
+  /** Room left under the receiver's StreamMaxMoney, when it told us (destination units). */
+  remoteRoom?: bigint
+  rateFailures: number
+  remoteKnowsUs: boolean
+  destinationAsset?: { readonly code: string; readonly scale: number }
+  lastFulfillMs: number
+  error?: PayError
+}
+
+export function amountInFlight(s: PaymentState): bigint {
+  let total = 0n
+  for (const p of s.inFlight.values()) total += p.amount
+  return total
+}
+
+function deliveryInFlight(s: PaymentState): bigint {
+  let total = 0n
+  for (const p of s.inFlight.values()) total += p.minDelivery
+  return total
+}
+
+export function isComplete(s: PaymentState): boolean {
+  return s.target.kind === 'source' ? s.sent >= s.target.amount : s.delivered >= s.target.amount
+}
+
+/** ⌊amount × r⌋ and ⌈amount / r⌉ with exact bigints. */
+const floorMul = (amount: bigint, r: Ratio): bigint => (amount * r.num) / r.den
+const ceilDiv = (amount: bigint, r: Ratio): bigint => (amount * r.den + r.num - 1n) / r.num
+
+/**
+ * The next packet to send, or undefined when nothing more should go out now (target covered by what is in
+ * flight, or a limit reached). Pure.
+ */
+export function planPacket(s: PaymentState): { amount: bigint; minDelivery: bigint } | undefined {
+  const minRate = s.minRate
+  if (minRate === undefined || s.error) return undefined
+  let amount: bigint
+  let deliveryNeeded: bigint | undefined
+  if (s.target.kind === 'source') {
+    amount = s.target.amount - s.sent - amountInFlight(s)
+  } else {
+    deliveryNeeded = s.target.amount - s.delivered - deliveryInFlight(s)
+    if (deliveryNeeded <= 0n) return undefined
+    // Sized so that even at the minimum acceptable rate it covers what is left.
+    amount = minRate.isZero() ? 0n : ceilDiv(deliveryNeeded, minRate)
+  }
+  const limit = packetAmountLimit(s.congestion)
+  if (limit !== undefined && amount > limit) amount = limit
+  if (s.remoteRoom !== undefined && s.rate !== undefined && !s.rate.isZero()) {
+    const room = s.remoteRoom - deliveryInFlight(s)
+    const roomAmount = room <= 0n ? 0n : floorMul(room, s.rate.inverse())
+    if (amount > roomAmount) amount = roomAmount
+  }
+  if (amount <= 0n) return undefined
+  let minDelivery = floorMul(amount, minRate)
+  if (deliveryNeeded !== undefined && minDelivery > deliveryNeeded) minDelivery = deliveryNeeded
+  return { amount, minDelivery }
+}
+
+/** Frames every packet carries until the receiver has answered us once authentically. */
+export function setupFrames(s: PaymentState, options: LoopOptions): Frame[] {
+  if (s.remoteKnowsUs) return []
+  const frames: Frame[] = []
+  if (options.sourceAddress !== undefined) frames.push({ type: FrameType.ConnectionNewAddress, sourceAccount: options.sourceAddress })
+  if (options.sourceAssetCode !== undefined && options.sourceAssetScale !== undefined) {
+    frames.push({ type: FrameType.ConnectionAssetDetails, sourceAssetCode: options.sourceAssetCode, sourceAssetScale: options.sourceAssetScale })
+  }
+  return frames
+}
+
+/** Learns what an authentic reply says about the receiver: its asset, its room on our stream. */
+export function noteReply(s: PaymentState, reply: StreamPacket): void {
+  s.remoteKnowsUs = true
+  for (const f of reply.frames) {
+    if (f.type === FrameType.ConnectionAssetDetails && s.destinationAsset === undefined) s.destinationAsset = { code: f.sourceAssetCode, scale: f.sourceAssetScale }
+    if (f.type === FrameType.StreamMaxMoney && f.streamId === PAYMENT_STREAM_ID) s.remoteRoom = roomOf(f)
+  }
+}
+
+function roomOf(f: StreamMaxMoneyFrame): bigint {
+  return f.receiveMax > f.totalReceived ? f.receiveMax - f.totalReceived : 0n
+}
+
+
+/** Why the payment must stop now, if it must (abort, overall timeout, idle timeout). */
+export function stopReason(loop: PayLoop): PayError | undefined {
+  const { options, now, s, startMs } = loop
+  const t = now()
+  if (options.signal?.aborted) return { code: PayErrorCode.ABORTED, message: 'payment aborted' }
+  if (options.timeoutMs !== undefined && t - startMs >= options.timeoutMs) return { code: PayErrorCode.TIMEOUT, message: `payment timed out after ${options.timeoutMs} ms` }
+  const idle = options.idleTimeoutMs ?? DEFAULT_PAY_IDLE_TIMEOUT_MS
+  if (t - s.lastFulfillMs >= idle) return { code: PayErrorCode.IDLE_TIMEOUT, message: `nothing fulfilled for ${idle} ms` }
+  return undefined
+}
+

@@ -1,0 +1,104 @@
+/**
+ * Sending one STREAM packet over ILP and reading its answer (RFC 29 §"Sending"): build and encrypt the
+ * packet, derive the condition (or a random one for probes and closes), send it, check the Fulfill, and
+ * decrypt the authentic STREAM reply if there is one. Transport failures come back as Reject values.
+ */
+import { IlpErrorCode, reject } from '../ilp/errors.js'
+import { IlpPacketType, type IlpPrepare, type IlpReject, type IlpReply } from '../ilp/types.js'
+import { CodecError } from '../oer/errors.js'
+import { bytesEqual, decryptStreamPacket, encryptStreamPacket, fulfillmentFor, randomCondition, sha256, type StreamKeys } from './crypto.js'
+import type { Frame } from './frames.js'
+import type { StreamPacket } from './packet.js'
+
+export type SendPrepare = (prepare: IlpPrepare, signal?: AbortSignal) => Promise<IlpReply>
+
+/** Grace after a Prepare's expiry before we stop waiting for an answer (the link should answer R00 first). */
+export const REPLY_GRACE_MS = 1_000
+
+export interface PacketRequest {
+  readonly sequence: bigint
+  /** ILP amount (source units). */
+  readonly amount: bigint
+  /** Minimum the receiver should accept (destination units): the STREAM prepareAmount. */
+  readonly minDelivery: bigint
+  readonly frames: readonly Frame[]
+  /** False for probes and closes: the condition is random, nobody can fulfill. */
+  readonly fulfillable: boolean
+}
+
+export type PacketResult =
+  | { readonly kind: 'fulfill'; readonly reply?: StreamPacket }
+  | { readonly kind: 'reject'; readonly reject: IlpReject; readonly reply?: StreamPacket }
+
+export interface PacketContext {
+  readonly keys: StreamKeys
+  readonly destinationAccount: string
+  readonly send: SendPrepare
+  readonly expiryWindowMs: number
+  readonly now: () => number
+  readonly signal?: AbortSignal
+}
+
+export async function sendStreamPacket(ctx: PacketContext, req: PacketRequest): Promise<PacketResult> {
+  const packet: StreamPacket = { sequence: req.sequence, packetType: IlpPacketType.Prepare, amount: req.minDelivery, frames: req.frames }
+  const data = encryptStreamPacket(ctx.keys.encryptionKey, packet)
+  const executionCondition = req.fulfillable ? sha256(fulfillmentFor(ctx.keys.fulfillmentKey, data)) : randomCondition()
+  const expiresAtMs = ctx.now() + ctx.expiryWindowMs
+  const prepare: IlpPrepare = {
+    type: IlpPacketType.Prepare,
+    amount: req.amount,
+    expiresAt: new Date(expiresAtMs),
+    executionCondition,
+    destination: ctx.destinationAccount,
+    data,
+  }
+  const reply = await sendWithDeadline(ctx, prepare, ctx.expiryWindowMs + REPLY_GRACE_MS)
+  if (reply.type === IlpPacketType.Fulfill) {
+    if (!bytesEqual(sha256(reply.fulfillment), executionCondition)) {
+      // RFC 27: a Fulfill that does not match is no Fulfill. The money did not move as far as we can prove.
+      return { kind: 'reject', reject: reject(IlpErrorCode.F05_WRONG_CONDITION, '', 'fulfillment does not match the condition') }
+    }
+    const streamReply = readReply(ctx.keys, reply.data, req.sequence, IlpPacketType.Fulfill)
+    return streamReply ? { kind: 'fulfill', reply: streamReply } : { kind: 'fulfill' }
+  }
+  // JS senders only read reply data on F99; any authentic reply is safe to read.
+  const streamReply = reply.data.length > 0 ? readReply(ctx.keys, reply.data, req.sequence, IlpPacketType.Reject) : undefined
+  return streamReply ? { kind: 'reject', reject: reply, reply: streamReply } : { kind: 'reject', reject: reply }
+}
+
+/** The STREAM reply if it is authentic and answers this packet (same sequence, right type); else undefined. */
+function readReply(keys: StreamKeys, data: Uint8Array, sequence: bigint, type: IlpPacketType): StreamPacket | undefined {
+  if (data.length === 0) return undefined
+  try {
+    const packet = decryptStreamPacket(keys.encryptionKey, data)
+    return packet.sequence === sequence && packet.packetType === type ? packet : undefined
+  } catch (e) {
+    if (e instanceof CodecError) return undefined
+    throw e
+  }
+}
+
+/** Sends and waits at most `deadlineMs`; a thrown link error becomes T01, a missing answer R00. */
+async function sendWithDeadline(ctx: PacketContext, prepare: IlpPrepare, deadlineMs: number): Promise<IlpReply> {
+  const abort = new AbortController()
+  const signal = ctx.signal ? AbortSignal.any([ctx.signal, abort.signal]) : abort.signal
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<IlpReply>((resolve) => {
+    timer = setTimeout(() => {
+      abort.abort(new Error('no reply before expiry'))
+      resolve(reject(IlpErrorCode.R00_TRANSFER_TIMED_OUT, '', 'no reply before the packet expired'))
+    }, deadlineMs)
+  })
+  try {
+    return await Promise.race([
+      ctx.send(prepare, signal).catch((e: unknown) => reject(IlpErrorCode.T01_PEER_UNREACHABLE, '', `link failed: ${errorText(e)}`)),
+      timeout,
+    ])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e)
+}

@@ -1,0 +1,327 @@
+/**
+ * The STREAM sender: `pay()` delivers one payment over a new connection (RFC 29 §"Sending"). It probes the
+ * exchange rate with unfulfillable packets, then keeps up to a congestion window of packets in flight, each
+ * carrying a minimum acceptable amount (rate × (1 − slippage)), until the source amount is sent or the
+ * destination amount delivered; then it closes the connection. Every ending is a result value, never a throw.
+ */
+import { IlpErrorCode } from '../ilp/errors.js'
+import type { Link } from '../link/types.js'
+import { Ratio } from '../money/ratio.js'
+import { deriveStreamKeys } from './crypto.js'
+import { FrameType, StreamErrorCode, type Frame } from './frames.js'
+import type { StreamPacket } from './packet.js'
+import { sendStreamPacket, type PacketContext, type PacketResult, type SendPrepare } from './send-packet.js'
+import { initialCongestion, isBackingOff, onAmountTooLarge, onFulfill, onTemporaryReject, packetsAllowed } from './congestion.js'
+import {
+  amountInFlight,
+  isComplete,
+  noteReply,
+  planPacket,
+  setupFrames,
+  PAYMENT_STREAM_ID,
+  PayErrorCode,
+  stopReason,
+  type InFlight,
+  type PayError,
+  type PayLoop,
+  type PaymentState,
+  type PayTarget,
+} from './payment.js'
+import { probeRate } from './probe.js'
+import {
+  CLOSE_TIMEOUT_MS,
+  DEFAULT_EXPIRY_WINDOW_MS,
+  DEFAULT_PACKETS_IN_FLIGHT_MAX,
+  DEFAULT_SLIPPAGE,
+  RATE_FAILURES_MAX,
+  SEQUENCE_MAX,
+} from './limits.js'
+
+export interface PayOptions {
+  readonly destinationAccount: string
+  readonly sharedSecret: Uint8Array
+  /** How Prepares leave: a function, or a Link's `send`. One of the two. */
+  readonly sendPrepare?: SendPrepare
+  readonly link?: Pick<Link, 'send'>
+  /** Fixed source amount (source units). Exactly one of `amount` and `fixedDelivery`. */
+  readonly amount?: bigint
+  /** Fixed delivery: destination units the receiver must get. */
+  readonly fixedDelivery?: bigint
+  /** Accepted loss against the probed rate: a Ratio, or decimal text/number parsed exactly (default 0.01). */
+  readonly slippage?: Ratio | string | number
+  /** Destination units per source unit below which no packet may deliver. */
+  readonly minExchangeRate?: Ratio
+  /** Our address, sent as ConnectionNewAddress (lets the receiver reach us). */
+  readonly sourceAddress?: string
+  readonly sourceAssetCode?: string
+  readonly sourceAssetScale?: number
+  /** A maximum packet amount already known for the path. */
+  readonly maxPacketAmount?: bigint
+  readonly packetsInFlightMax?: number
+  readonly expiryWindowMs?: number
+  /** Stop when nothing was fulfilled for this long. */
+  readonly idleTimeoutMs?: number
+  /** Stop after this long in total. */
+  readonly timeoutMs?: number
+  readonly signal?: AbortSignal
+  readonly now?: () => number
+  readonly onProgress?: (progress: PayProgress) => void
+}
+
+export interface PayProgress {
+  /** Source units fulfilled. */
+  readonly amountSent: bigint
+  /** Destination units the receiver acknowledged. */
+  readonly amountDelivered: bigint
+  readonly amountInFlight: bigint
+  readonly packetsFulfilled: number
+  readonly packetsRejected: number
+  /** The probed rate, destination units per source unit. */
+  readonly exchangeRate?: Ratio
+}
+
+export interface PayResult extends PayProgress {
+  readonly status: 'completed' | 'failed'
+  readonly target: PayTarget
+  readonly error?: PayError
+  readonly rejectsByCode: Readonly<Record<string, number>>
+  readonly maxPacketAmount?: bigint
+  readonly destinationAssetCode?: string
+  readonly destinationAssetScale?: number
+  readonly durationMs: number
+}
+
+export async function pay(options: PayOptions): Promise<PayResult> {
+  const now = options.now ?? Date.now
+  const startMs = now()
+  const target = targetOf(options)
+  const send = options.sendPrepare ?? options.link?.send.bind(options.link)
+  if (send === undefined) throw new TypeError('pay() needs sendPrepare or link')
+  const ctx: PacketContext = {
+    keys: deriveStreamKeys(options.sharedSecret),
+    destinationAccount: options.destinationAccount,
+    send,
+    expiryWindowMs: options.expiryWindowMs ?? DEFAULT_EXPIRY_WINDOW_MS,
+    now,
+    ...(options.signal && { signal: options.signal }),
+  }
+  const s: PaymentState = {
+    target,
+    sent: 0n,
+    delivered: 0n,
+    inFlight: new Map(),
+    packetsFulfilled: 0,
+    packetsRejected: 0,
+    rejectsByCode: {},
+    congestion: initialCongestion(options.packetsInFlightMax ?? DEFAULT_PACKETS_IN_FLIGHT_MAX, options.maxPacketAmount),
+    rateFailures: 0,
+    remoteKnowsUs: false,
+    lastFulfillMs: startMs,
+  }
+  let sequence = 0n
+  const nextSequence = (): bigint | undefined => (sequence + 1n >= SEQUENCE_MAX ? undefined : ++sequence)
+  const report = (): void => options.onProgress?.(progressOf(s))
+  const loop: PayLoop = { ctx, s, options, now, nextSequence, startMs, report }
+
+  if (target.amount > 0n) {
+    await probeRate(loop)
+    if (!s.error) setMinRate(s, options)
+    if (!s.error) await sendMoney(loop)
+    await closeConnection(loop)
+  }
+  return resultOf(s, now() - startMs)
+}
+
+function targetOf(options: PayOptions): PayTarget {
+  const { amount, fixedDelivery } = options
+  if ((amount === undefined) === (fixedDelivery === undefined)) throw new TypeError('pay() takes exactly one of amount and fixedDelivery')
+  const value = (amount ?? fixedDelivery)!
+  if (value < 0n || value > 0xffff_ffff_ffff_ffffn) throw new RangeError('payment amount must be a u64')
+  return amount !== undefined ? { kind: 'source', amount } : { kind: 'delivery', amount: value }
+}
+
+function setMinRate(s: PaymentState, options: PayOptions): void {
+  const slippage = options.slippage === undefined ? Ratio.from(DEFAULT_SLIPPAGE.num, DEFAULT_SLIPPAGE.den) : options.slippage instanceof Ratio ? options.slippage : Ratio.fromDecimal(options.slippage)
+  if (slippage.compare(Ratio.ONE) > 0) throw new RangeError('slippage must be between 0 and 1')
+  const rate = s.rate!
+  let minRate = rate.mul(Ratio.from(slippage.den - slippage.num, slippage.den))
+  const floor = options.minExchangeRate
+  if (floor !== undefined) {
+    if (rate.compare(floor) < 0) {
+      s.error = { code: PayErrorCode.RATE_TOO_LOW, message: `probed rate ${rate.toDecimalString()} is below the minimum ${floor.toDecimalString()}` }
+      return
+    }
+    if (minRate.compare(floor) < 0) minRate = floor
+  }
+  s.minRate = minRate
+}
+
+/** A single-slot wake-up: the loop sleeps until a packet settles, a timer fires or the signal aborts. */
+function createWaker(signal?: AbortSignal): { wait(ms: number): Promise<void>; wake(): void; dispose(): void } {
+  let wakeUp: (() => void) | undefined
+  const wake = (): void => wakeUp?.()
+  signal?.addEventListener('abort', wake)
+  return {
+    wait(ms) {
+      return new Promise<void>((resolve) => {
+        const timer = setTimeout(done, Math.max(1, ms))
+        function done(): void {
+          clearTimeout(timer)
+          wakeUp = undefined
+          resolve()
+        }
+        wakeUp = done
+      })
+    },
+    wake,
+    dispose: () => signal?.removeEventListener('abort', wake),
+  }
+}
+
+async function sendMoney(loop: PayLoop): Promise<void> {
+  const { s, now, options } = loop
+  const waker = createWaker(options.signal)
+  s.lastFulfillMs = now()
+  try {
+    for (;;) {
+      if (!s.error) s.error = stopReason(loop)
+      if (s.error || isComplete(s)) {
+        if (s.inFlight.size === 0) return
+        await waker.wait(1_000)
+        continue
+      }
+      const t = now()
+      const backingOff = isBackingOff(s.congestion, t)
+      const next = !backingOff && s.inFlight.size < packetsAllowed(s.congestion) ? planPacket(s) : undefined
+      if (next) {
+        launch(loop, next, waker.wake)
+        continue
+      }
+      if (s.inFlight.size === 0 && !backingOff) {
+        s.error = s.remoteRoom === 0n
+          ? { code: PayErrorCode.RECEIVER_LIMIT, message: 'the receiver accepts no more money on this stream' }
+          : { code: PayErrorCode.CANNOT_SEND, message: 'no packet can be sent within the current limits' }
+        return
+      }
+      await waker.wait(backingOff ? s.congestion.backoffUntilMs - t : 1_000)
+    }
+  } finally {
+    waker.dispose()
+  }
+}
+
+function launch(loop: PayLoop, packet: InFlight, wake: () => void): void {
+  const { s, ctx, options } = loop
+  const sequence = loop.nextSequence()
+  if (sequence === undefined) {
+    s.error = { code: PayErrorCode.SEQUENCE_EXHAUSTED, message: 'the connection has sent 2^31 packets' }
+    return
+  }
+  s.inFlight.set(sequence, packet)
+  const frames: Frame[] = [...setupFrames(s, options), { type: FrameType.StreamMoney, streamId: PAYMENT_STREAM_ID, shares: packet.amount }]
+  sendStreamPacket(ctx, { sequence, amount: packet.amount, minDelivery: packet.minDelivery, frames, fulfillable: true })
+    .then(
+      (result) => settle(loop, packet, result),
+      (e: unknown) => {
+        s.error ??= { code: IlpErrorCode.T00_INTERNAL_ERROR, message: `sending failed: ${e instanceof Error ? e.message : String(e)}` }
+      },
+    )
+    .finally(() => {
+      s.inFlight.delete(sequence)
+      loop.report()
+      wake()
+    })
+}
+
+/** Applies one packet's answer to the payment (the "apply" half; the branches are the RFC's cases). */
+function settle(loop: PayLoop, packet: InFlight, result: PacketResult): void {
+  const { s, now } = loop
+  if (result.kind === 'fulfill') {
+    s.sent += packet.amount
+    s.delivered += result.reply?.amount ?? packet.minDelivery
+    s.packetsFulfilled++
+    s.rateFailures = 0
+    s.lastFulfillMs = now()
+    s.congestion = onFulfill(s.congestion, packet.amount)
+    if (result.reply) noteReply(s, result.reply)
+    return
+  }
+  const { code, message } = result.reject
+  s.packetsRejected++
+  s.rejectsByCode[code] = (s.rejectsByCode[code] ?? 0) + 1
+  if (result.reply) noteReply(s, result.reply)
+  if (code === IlpErrorCode.F99_APPLICATION_ERROR && result.reply) return settleStreamReject(loop, packet, result.reply)
+  if (code === IlpErrorCode.F08_AMOUNT_TOO_LARGE) {
+    const next = onAmountTooLarge(s.congestion, packet.amount, result.reject.data)
+    if (next) s.congestion = next
+    else s.error ??= { code, message: message || 'amount too large and no smaller amount can pass' }
+    return
+  }
+  if (code.startsWith('T') || code === IlpErrorCode.R00_TRANSFER_TIMED_OUT) {
+    s.congestion = onTemporaryReject(s.congestion, code, packet.amount, now())
+    return
+  }
+  s.error ??= { code, message: message || `final reject ${code}` }
+}
+
+function settleStreamReject(loop: PayLoop, packet: InFlight, reply: StreamPacket): void {
+  const { s, now } = loop
+  for (const f of reply.frames) {
+    if (f.type === FrameType.ConnectionClose) {
+      s.error ??= { code: PayErrorCode.RECEIVER_CLOSED, message: `receiver closed the connection (${StreamErrorCode[f.errorCode] ?? f.errorCode}) ${f.errorMessage}`.trim() }
+      return
+    }
+    if (f.type === FrameType.StreamClose && f.streamId === PAYMENT_STREAM_ID) {
+      s.error ??= { code: PayErrorCode.RECEIVER_CLOSED, message: `receiver closed the stream (${StreamErrorCode[f.errorCode] ?? f.errorCode}) ${f.errorMessage}`.trim() }
+      return
+    }
+  }
+  if (s.remoteRoom !== undefined && s.remoteRoom < packet.minDelivery) {
+    if (s.remoteRoom === 0n) s.error ??= { code: PayErrorCode.RECEIVER_LIMIT, message: 'the receiver accepts no more money on this stream' }
+    return // planPacket sizes the next packets to the room left
+  }
+  if (reply.amount < packet.minDelivery) {
+    s.rateFailures++
+    if (s.rateFailures >= RATE_FAILURES_MAX) {
+      s.error ??= { code: PayErrorCode.RATE_TOO_LOW, message: `delivered ${reply.amount} where at least ${packet.minDelivery} was required` }
+    }
+  }
+  s.congestion = onTemporaryReject(s.congestion, IlpErrorCode.F99_APPLICATION_ERROR, packet.amount, now())
+}
+
+/** Tells the receiver we are done (ConnectionClose in an unfulfillable 0-amount packet); best effort. */
+async function closeConnection(loop: PayLoop): Promise<void> {
+  const { s, ctx, options } = loop
+  const sequence = loop.nextSequence()
+  if (sequence === undefined) return
+  const failed = s.error !== undefined && !isComplete(s)
+  const frames: Frame[] = [{ type: FrameType.ConnectionClose, errorCode: failed ? StreamErrorCode.ApplicationError : StreamErrorCode.NoError, errorMessage: failed ? s.error!.message.slice(0, 256) : '' }]
+  const { signal: _signal, ...rest } = ctx
+  const closeCtx: PacketContext = { ...rest, expiryWindowMs: Math.min(ctx.expiryWindowMs, CLOSE_TIMEOUT_MS) }
+  await sendStreamPacket(closeCtx, { sequence, amount: 0n, minDelivery: 0n, frames: [...setupFrames(s, options), ...frames], fulfillable: false }).catch(() => undefined)
+}
+
+export function progressOf(s: PaymentState): PayProgress {
+  return {
+    amountSent: s.sent,
+    amountDelivered: s.delivered,
+    amountInFlight: amountInFlight(s),
+    packetsFulfilled: s.packetsFulfilled,
+    packetsRejected: s.packetsRejected,
+    ...(s.rate && { exchangeRate: s.rate }),
+  }
+}
+
+function resultOf(s: PaymentState, durationMs: number): PayResult {
+  const complete = isComplete(s)
+  return {
+    ...progressOf(s),
+    status: complete ? 'completed' : 'failed',
+    target: s.target,
+    ...(!complete && s.error && { error: s.error }),
+    rejectsByCode: s.rejectsByCode,
+    ...(s.congestion.maxPacketAmount !== undefined && { maxPacketAmount: s.congestion.maxPacketAmount }),
+    ...(s.destinationAsset && { destinationAssetCode: s.destinationAsset.code, destinationAssetScale: s.destinationAsset.scale }),
+    durationMs,
+  }
+}

@@ -63,6 +63,9 @@ describe('admin API', () => {
       assert.equal(r.body.field, field)
       assert.match(r.body.detail, new RegExp(field.replace('.', '\\.')))
     }
+    const sameToken = await api('POST', '/accounts', { id: 'y', http: { incoming_token: ALICE_TOKEN } })
+    assert.equal(sameToken.status, 400)
+    assert.equal(sameToken.body.field, 'http.incoming_token')
     const notJson = await api('POST', '/accounts', '{not json')
     assert.equal(notJson.status, 400)
     assert.match(notJson.contentType, /problem\+json/)

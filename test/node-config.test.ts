@@ -112,6 +112,7 @@ describe('validation names the bad key', () => {
     ['bad http mode', { accounts: [{ id: 'a', http: { mode: 'fast' } }] }, /accounts\[0\]\.http\.mode/],
     ['asset scale above UInt8', { asset_scale: 256 }, /asset_scale: expected an integer from 0 to 255/],
     ['min above max', { accounts: [{ id: 'a', min_balance: 5, max_balance: 1 }] }, /accounts\[0\]\.min_balance: must not exceed max_balance/],
+    ['shared incoming token', { accounts: [{ id: 'a', btp: { incoming_token: 'same' } }, { id: 'b', btp: { incoming_token: 'same' } }] }, /accounts\[1\]\.btp\.incoming_token: another account uses the same token/],
     ['spread of 1 or more', { spread: '1' }, /spread: must be below 1/],
     ['rates and rates_url', { rates: { USD: 1 }, rates_url: 'http://127.0.0.1:9/rates' }, /rates: set either rates .* or rates_url/],
     ['rates_url not http', { rates_url: 'ftp://x/rates' }, /rates_url/],

@@ -131,3 +131,23 @@ function stripUndefined<T extends object>(o: T): T {
   for (const key of Object.keys(o) as (keyof T)[]) if (o[key] === undefined) delete o[key]
   return o
 }
+
+const INCOMING_TOKENS = [
+  ['btp.incoming_token', (a: Account) => a.btp?.incomingToken],
+  ['http.incoming_token', (a: Account) => a.http?.incomingToken],
+] as const
+
+/**
+ * The incoming-token field of `account` that another account already uses, if any. A peer that presents a
+ * token without a username is recognised by the token alone, so two accounts sharing one would be ambiguous.
+ */
+export function sharedIncomingToken(account: Account, others: Iterable<Account>): string | undefined {
+  for (const other of others) {
+    if (other.id === account.id) continue
+    for (const [field, pick] of INCOMING_TOKENS) {
+      const token = pick(account)
+      if (token !== undefined && token === pick(other)) return field
+    }
+  }
+  return undefined
+}

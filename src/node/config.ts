@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import type { Account } from '../accounts/types.js'
-import { accountSchema, toAccount, AccountConfigError } from './account-config.js'
+import { accountSchema, sharedIncomingToken, toAccount, AccountConfigError } from './account-config.js'
 import { assetCode, assetScale, decimal, formatIssues, ilpAddress, integer, listen, type ListenAddress } from './config-values.js'
 import { applyEnvOverrides, EnvOverrideError } from './config-env.js'
 import { DEFAULT_ADMIN_LISTEN, DEFAULT_STORE } from './config-defaults.js'
@@ -181,6 +181,8 @@ function checkUniqueIds(accounts: readonly Account[]): void {
   accounts.forEach((a, i) => {
     if (seen.has(a.id)) throw new ConfigError(`invalid config: accounts[${i}].id: duplicate account id "${a.id}"`)
     seen.add(a.id)
+    const shared = sharedIncomingToken(a, accounts.slice(0, i))
+    if (shared !== undefined) throw new ConfigError(`invalid config: accounts[${i}].${shared}: another account uses the same token`)
   })
 }
 

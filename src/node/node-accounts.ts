@@ -8,6 +8,7 @@ import type { Account } from '../accounts/types.js'
 import type { Connector } from '../connector/connector.js'
 import type { Logger } from '../connector/context.js'
 import type { Link } from '../link/types.js'
+import { sharedIncomingToken } from './account-config.js'
 import { NodeError } from './errors.js'
 import type { Transport, TransportContext } from './transports.js'
 
@@ -75,6 +76,11 @@ export function createAccountManager(options: AccountManagerOptions): AccountMan
     if (link !== undefined) connector.setLink(account.id, link)
   }
 
+  function checkTokens(account: Account): void {
+    const shared = sharedIncomingToken(account, connector.accounts())
+    if (shared !== undefined) throw new NodeError('ACCOUNT_INVALID', `${shared}: another account uses the same token`, { field: shared })
+  }
+
   function checkWritable(id: string): void {
     if (fromConfig.has(id)) throw new NodeError('ACCOUNT_READ_ONLY', `account "${id}" is defined in the config file; change it there`)
     if (connector.getAccount(id) === undefined) throw new NodeError('ACCOUNT_NOT_FOUND', `no account "${id}"`)
@@ -93,12 +99,14 @@ export function createAccountManager(options: AccountManagerOptions): AccountMan
     isFromConfig: (id) => fromConfig.has(id),
     async add(account) {
       if (connector.getAccount(account.id) !== undefined) throw new NodeError('ACCOUNT_EXISTS', `account "${account.id}" already exists`, { field: 'id' })
+      checkTokens(account)
       await store.put(account)
       addToConnector(account)
       logger.info({ account: account.id }, 'account added')
     },
     async update(account) {
       checkWritable(account.id)
+      checkTokens(account)
       const before = connector.getAccount(account.id)
       await store.put(account)
       connector.updateAccount(account)

@@ -221,6 +221,9 @@ export function createNode(config: NodeConfig, options: NodeOptions = {}): IlpNo
       manager.load()
       const extend = plugins.flatMap((p) => (p.registerAdmin === undefined ? [] : [(app: FastifyInstance) => p.registerAdmin!(app)]))
       admin = await startAdminServer({ backend, token: config.admin.token, listen: config.admin.listen, extend })
+      if (!['127.0.0.1', '::1', 'localhost'].includes(config.admin.listen.host)) {
+        logger.warn({ admin: admin.url }, 'the admin API listens beyond loopback: keep its token secret and put TLS in front of it')
+      }
       if (needsIldcp) void learnFromParent()
       logger.info({ address: connector.address, admin: admin.url, accounts: manager.list().length }, 'node started')
     },

@@ -230,6 +230,12 @@ function readData(r: Reader): Uint8Array {
   return data
 }
 
+/** Most Reject messages are short ASCII; decoding those directly skips TextDecoder's native call. */
+function isAscii(bytes: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (bytes[i]! > 0x7f) return false
+  return true
+}
+
 /** The envelope's bytes: the input itself when nothing trails it (the usual case), else a view. */
 function envelopeOf(bytes: Uint8Array, body: Reader): Uint8Array {
   return body.limit === bytes.length ? bytes : bytes.subarray(0, body.limit)
@@ -277,19 +283,20 @@ function fulfillFrom(bytes: Uint8Array, body: Reader): IlpFulfill {
 }
 
 function rejectFrom(bytes: Uint8Array, body: Reader): IlpReject {
-  const codeBytes = body.readOctetString(3)
-  if (!isWellFormedCode(codeBytes[0]!, codeBytes[1]!, codeBytes[2]!)) {
-    throw new CodecError('ILP_INVALID_CODE', `invalid error code: ${JSON.stringify(latin1(codeBytes))}`)
+  const at = body.cursor
+  body.skip(3)
+  if (!isWellFormedCode(bytes[at]!, bytes[at + 1]!, bytes[at + 2]!)) {
+    throw new CodecError('ILP_INVALID_CODE', `invalid error code: ${JSON.stringify(latin1(bytes.subarray(at, at + 3)))}`)
   }
-  const code = latin1(codeBytes)
+  const code = String.fromCharCode(bytes[at]!, bytes[at + 1]!, bytes[at + 2]!)
   const triggeredBy = readAddress(body, 'triggeredBy', true)
-  // Lenient UTF-8 here: a peer's malformed message text must not stop its Reject from being relayed
-  // (the raw bytes are relayed unchanged anyway).
-  const messageBytes = body.readVarOctetString()
-  if (messageBytes.length > ILP_MESSAGE_MAX_LENGTH) {
-    throw new CodecError('ILP_INVALID_FIELD', `message is ${messageBytes.length} bytes; the maximum is ${ILP_MESSAGE_MAX_LENGTH}`)
+  const length = body.readLengthPrefix()
+  if (length > ILP_MESSAGE_MAX_LENGTH) {
+    throw new CodecError('ILP_INVALID_FIELD', `message is ${length} bytes; the maximum is ${ILP_MESSAGE_MAX_LENGTH}`)
   }
-  const message = messageBytes.length === 0 ? '' : utf8Lenient.decode(messageBytes)
+  // Lenient UTF-8 here: a peer's malformed message text must not stop its Reject from being relayed
+  // (the raw bytes are relayed unchanged anyway). Short ASCII messages skip TextDecoder's native call.
+  const message = isAscii(bytes, body.cursor, body.cursor + length) ? body.readLatin1(length) : utf8Lenient.decode(body.readOctetString(length))
   const data = readData(body)
   return { type: IlpPacketType.Reject, code, triggeredBy, message, data, [RAW]: envelopeOf(bytes, body) }
 }

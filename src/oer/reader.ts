@@ -249,7 +249,9 @@ export function latin1(bytes: Uint8Array): string {
 }
 
 function latin1Range(bytes: Uint8Array, start: number, end: number): string {
-  if (end - start <= 16) {
+  if (end - start <= 12) {
+    // Up to 12 chars, concatenation yields a flat string; from 13 on V8 builds cons-strings that later
+    // comparisons and regexes must flatten.
     let s = ''
     for (let i = start; i < end; i++) s += String.fromCharCode(bytes[i]!)
     return s

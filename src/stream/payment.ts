@@ -26,6 +26,7 @@ export interface PayLoop {
 
 /** The caller's options the loop reads (a subset of PayOptions). */
 export interface LoopOptions {
+  readonly destinationAccount: string
   readonly sourceAddress?: string
   readonly sourceAssetCode?: string
   readonly sourceAssetScale?: number
@@ -136,7 +137,11 @@ export function planPacket(s: PaymentState): { amount: bigint; minDelivery: bigi
 export function setupFrames(s: PaymentState, options: LoopOptions): Frame[] {
   if (s.remoteKnowsUs) return []
   const frames: Frame[] = []
+  // Without an address of our own, an empty ConnectionNewAddress still asks JS receivers (ilp-protocol-stream
+  // ≥ 2.5, @interledger/stream-receiver) for their asset details, and gives them no address to send to. Rust and
+  // older receivers use 24-character tokens and refuse an empty address (F02), so they get none.
   if (options.sourceAddress !== undefined) frames.push({ type: FrameType.ConnectionNewAddress, sourceAccount: options.sourceAddress })
+  else if (lastSegment(options.destinationAccount).length !== 24) frames.push({ type: FrameType.ConnectionNewAddress, sourceAccount: '' })
   if (options.sourceAssetCode !== undefined && options.sourceAssetScale !== undefined) {
     frames.push({ type: FrameType.ConnectionAssetDetails, sourceAssetCode: options.sourceAssetCode, sourceAssetScale: options.sourceAssetScale })
   }
@@ -168,3 +173,7 @@ export function stopReason(loop: PayLoop): PayError | undefined {
   return undefined
 }
 
+
+function lastSegment(address: string): string {
+  return address.slice(address.lastIndexOf('.') + 1)
+}

@@ -1,0 +1,211 @@
+/**
+ * Interop with the deployed JavaScript STREAM stack, wired in memory (no sockets):
+ * - ilp-protocol-stream 2.7.1 client pays our receiver; our sender pays an ilp-protocol-stream server;
+ * - @interledger/pay pays our receiver; our sender pays an @interledger/stream-receiver.
+ * The JS side talks to an in-memory object with the ilp-plugin interface that bridges to our handlers and
+ * answers ILDCP itself. Amounts are checked to the unit.
+ */
+import { test, describe } from 'node:test'
+import assert from 'node:assert/strict'
+import { createRequire } from 'node:module'
+import { randomBytes } from 'node:crypto'
+import { decodePrepare, decodeReply, encodeIlpPacket } from '../src/ilp/packet.js'
+import type { IlpPrepare, IlpReply } from '../src/ilp/types.js'
+import { createStreamReceiver, type MoneyReceived } from '../src/stream/receiver.js'
+import { pay } from '../src/stream/sender.js'
+import { fakeConnector } from './stream-network.js'
+
+const require = createRequire(import.meta.url)
+/* The JS reference packages are CommonJS without types we rely on: a narrow untyped surface. */
+/* eslint-disable @typescript-eslint/no-explicit-any */
+const IlpStream: any = require('ilp-protocol-stream')
+const ILDCP: any = require('ilp-protocol-ildcp')
+const { DataAndMoneyStream }: any = require('ilp-protocol-stream/dist/src/stream.js')
+const InterledgerPay: any = require('@interledger/pay')
+const { StreamServer }: any = require('@interledger/stream-receiver')
+const IlpPacketJs: any = require('ilp-packet')
+
+// Node >= 18: Readable#closed is a getter, and ilp-protocol-stream 2.7.1 assigns it (interop-notes.md).
+// Give the subclass its own writable accessor, as the upstream fix does.
+const closedKey = Symbol('closed')
+Object.defineProperty(DataAndMoneyStream.prototype, 'closed', {
+  configurable: true,
+  get(this: any) {
+    return this[closedKey] ?? false
+  },
+  set(this: any, v: boolean) {
+    this[closedKey] = v
+  },
+})
+
+interface Ildcp {
+  clientAddress: string
+  assetCode: string
+  assetScale: number
+}
+
+/** An ilp-plugin-shaped object: outgoing data goes to `outgoing` (ILDCP answered here), incoming via `deliver`. */
+function memoryPlugin(ildcp: Ildcp, outgoing: (prepare: IlpPrepare) => Promise<IlpReply>) {
+  let handler: ((data: Buffer) => Promise<Buffer>) | undefined
+  let connected = false
+  return {
+    connect: async () => void (connected = true),
+    disconnect: async () => void (connected = false),
+    isConnected: () => connected,
+    async sendData(data: Buffer): Promise<Buffer> {
+      const prepare = decodePrepare(data)
+      if (prepare.destination === 'peer.config') {
+        return ILDCP.serve({ requestPacket: data, handler: async () => ildcp, serverAddress: 'test.node' })
+      }
+      return Buffer.from(encodeIlpPacket(await outgoing(prepare)))
+    },
+    registerDataHandler: (h: (data: Buffer) => Promise<Buffer>) => void (handler = h),
+    deregisterDataHandler: () => void (handler = undefined),
+    sendMoney: async () => undefined,
+    registerMoneyHandler: () => undefined,
+    deregisterMoneyHandler: () => undefined,
+    /** Our side sending a Prepare into the JS side. */
+    async deliver(prepare: IlpPrepare): Promise<IlpReply> {
+      if (!handler) throw new Error('no data handler registered')
+      return decodeReply(await handler(Buffer.from(encodeIlpPacket(prepare))))
+    },
+  }
+}
+
+describe('ilp-protocol-stream 2.7.1', () => {
+  test('its client pays our receiver: every unit credited once', async (t) => {
+    const money: MoneyReceived[] = []
+    const receiver = createStreamReceiver({ address: 'test.node.bob', serverSecret: randomBytes(32), assetCode: 'EUR', assetScale: 2, onMoney: (e) => void money.push(e) })
+    t.after(() => receiver.close())
+    const plugin = memoryPlugin({ clientAddress: 'test.node.alice', assetCode: 'EUR', assetScale: 2 }, receiver.handlePrepare)
+    const { destinationAccount, sharedSecret } = receiver.generateCredentials()
+    const connection = await IlpStream.createConnection({ plugin, destinationAccount, sharedSecret: Buffer.from(sharedSecret), slippage: 0 })
+    const stream = connection.createStream()
+    await stream.sendTotal(123_456)
+    await connection.end()
+    const credited = money.reduce((sum, e) => sum + e.amount, 0n)
+    assert.equal(credited, 123_456n)
+    assert.equal(receiver.totalReceived, 123_456n)
+    const summary = receiver.connections()[0]!
+    assert.equal(summary.remoteAddress, 'test.node.alice')
+    assert.equal(summary.remoteAssetCode, 'EUR')
+    assert.equal(summary.state, 'closed')
+    assert.equal(String(stream.totalSent), '123456')
+  })
+
+  test('our sender pays its server: every unit arrives', async (t) => {
+    let serverHandler: ((p: IlpPrepare) => Promise<IlpReply>) | undefined
+    const plugin = memoryPlugin({ clientAddress: 'test.node.carol', assetCode: 'USD', assetScale: 6 }, async () => {
+      throw new Error('the server sends nothing in this test')
+    })
+    serverHandler = plugin.deliver
+    const server = await IlpStream.createServer({ plugin, serverSecret: randomBytes(32) })
+    t.after(() => server.close())
+    let received = 0n
+    server.on('connection', (conn: any) => {
+      conn.on('stream', (stream: any) => {
+        stream.setReceiveMax('18446744073709551615')
+        stream.on('money', (amount: string) => void (received += BigInt(amount)))
+      })
+    })
+    const { destinationAccount, sharedSecret } = server.generateAddressAndSecret()
+    const result = await pay({
+      destinationAccount,
+      sharedSecret,
+      sendPrepare: (p) => serverHandler!(p),
+      amount: 987_654n,
+      sourceAddress: 'test.node.dave',
+      sourceAssetCode: 'USD',
+      sourceAssetScale: 6,
+      maxPacketAmount: 100_000n,
+    })
+    assert.equal(result.status, 'completed', JSON.stringify(result.error))
+    assert.equal(result.amountSent, 987_654n)
+    assert.equal(result.amountDelivered, 987_654n)
+    assert.equal(received, 987_654n)
+    assert.equal(result.destinationAssetCode, 'USD')
+  })
+})
+
+describe('ilp-protocol-stream 2.7.1 through a connector with a rate and a packet limit', () => {
+  test('its client pays our receiver at 2/3 with max packet 10,000', async (t) => {
+    const money: MoneyReceived[] = []
+    const receiver = createStreamReceiver({ address: 'test.node.bob', serverSecret: randomBytes(32), assetCode: 'JPY', assetScale: 0, onMoney: (e) => void money.push(e) })
+    t.after(() => receiver.close())
+    const net = fakeConnector(receiver.handlePrepare, { rate: { num: 2n, den: 3n }, maxPacketAmount: 10_000n })
+    const plugin = memoryPlugin({ clientAddress: 'test.node.alice', assetCode: 'EUR', assetScale: 2 }, net.send)
+    const { destinationAccount, sharedSecret } = receiver.generateCredentials()
+    const connection = await IlpStream.createConnection({ plugin, destinationAccount, sharedSecret: Buffer.from(sharedSecret) })
+    const stream = connection.createStream()
+    await stream.sendTotal(45_000)
+    await connection.end()
+    const credited = money.reduce((sum, e) => sum + e.amount, 0n)
+    assert.equal(net.stats.sourceFulfilled, 45_000n)
+    assert.equal(credited, net.stats.destinationFulfilled)
+    assert.equal(receiver.totalReceived, credited)
+    assert.ok(credited >= 29_990n && credited <= 30_000n, `credited ${credited}`)
+  })
+
+  test('our sender pays its server at 3/7 with max packet 5,000', async (t) => {
+    const plugin = memoryPlugin({ clientAddress: 'test.node.carol', assetCode: 'USD', assetScale: 6 }, async () => {
+      throw new Error('the server sends nothing in this test')
+    })
+    const server = await IlpStream.createServer({ plugin, serverSecret: randomBytes(32) })
+    t.after(() => server.close())
+    let received = 0n
+    server.on('connection', (conn: any) => {
+      conn.on('stream', (stream: any) => {
+        stream.setReceiveMax('18446744073709551615')
+        stream.on('money', (amount: string) => void (received += BigInt(amount)))
+      })
+    })
+    const net = fakeConnector((p) => plugin.deliver(p), { rate: { num: 3n, den: 7n }, maxPacketAmount: 5_000n })
+    const { destinationAccount, sharedSecret } = server.generateAddressAndSecret()
+    const result = await pay({ destinationAccount, sharedSecret, sendPrepare: net.send, amount: 100_000n })
+    assert.equal(result.status, 'completed', JSON.stringify(result.error))
+    assert.equal(result.amountSent, 100_000n)
+    assert.equal(received, net.stats.destinationFulfilled)
+    assert.equal(result.amountDelivered, received)
+    assert.equal(result.maxPacketAmount, 5_000n)
+  })
+})
+
+describe('@interledger/pay and @interledger/stream-receiver 0.2.2', () => {
+  test('@interledger/pay pays our receiver', async (t) => {
+    const money: MoneyReceived[] = []
+    const receiver = createStreamReceiver({ address: 'test.node.bob', serverSecret: randomBytes(32), assetCode: 'EUR', assetScale: 2, onMoney: (e) => void money.push(e) })
+    t.after(() => receiver.close())
+    const net = fakeConnector(receiver.handlePrepare, { maxPacketAmount: 7_000n })
+    const plugin = memoryPlugin({ clientAddress: 'test.node.alice', assetCode: 'EUR', assetScale: 2 }, net.send)
+    await plugin.connect()
+    const { destinationAccount, sharedSecret } = receiver.generateCredentials()
+    const quote = await InterledgerPay.quote({ plugin, destinationAddress: destinationAccount, sharedSecret: Buffer.from(sharedSecret), amountToSend: '500' })
+    const receipt = await quote.pay()
+    assert.equal(receipt.error, undefined)
+    // The receipt counts in units of the asset (scale 2): 500.00 EUR = 50,000 base units.
+    assert.equal(receipt.amountSent.toString(), '500')
+    assert.equal(receipt.amountDelivered.toString(), '500')
+    assert.equal(money.reduce((sum, e) => sum + e.amount, 0n), 50_000n)
+  })
+
+  test('our sender pays an @interledger/stream-receiver', async () => {
+    const server = new StreamServer({ serverSecret: randomBytes(32), serverAddress: 'test.node.erin' })
+    let accepted = 0n
+    const handle = async (prepare: IlpPrepare): Promise<IlpReply> => {
+      const jsPrepare = IlpPacketJs.deserializeIlpPrepare(Buffer.from(encodeIlpPacket(prepare)))
+      const reply = server.createReply(jsPrepare)
+      if (typeof reply.accept === 'function') {
+        accepted += BigInt(jsPrepare.amount)
+        return decodeReply(IlpPacketJs.serializeIlpFulfill(reply.accept()))
+      }
+      return decodeReply(IlpPacketJs.serializeIlpReply(reply))
+    }
+    const { ilpAddress, sharedSecret } = server.generateCredentials({ asset: { code: 'XRP', scale: 9 } })
+    const net = fakeConnector(handle, { maxPacketAmount: 250_000n })
+    const result = await pay({ destinationAccount: ilpAddress, sharedSecret, sendPrepare: net.send, amount: 1_000_000n })
+    assert.equal(result.status, 'completed', JSON.stringify(result.error))
+    assert.equal(accepted, 1_000_000n)
+    assert.equal(result.amountDelivered, 1_000_000n)
+    assert.equal(result.destinationAssetCode, 'XRP')
+  })
+})

@@ -105,6 +105,22 @@ describe('ilp decode (spawned CLI)', () => {
     assert.equal(bad.stderr.split('\n').length, 2)
   })
 
+  test('--secret decrypts the STREAM packet inside a Prepare made by JS ilp-protocol-stream (interledger-rs server.rs)', () => {
+    const prepare =
+      '0c819900000000000001f43230313931303238323134313533383338f31a96346c613011947f39a0f1f4e573c2fc3e7e53797672b01d2898e90c9a07' +
+      '23746573742e70656572422e4e6a584430754a504275477a353653426d4933755836682d3b6cc484c0d4e9282275d4b37c6ae18f35b497ddbfcbce6d' +
+      '9305b9451b4395c3158aa75e05bf27582a237109ec6ca0129d840da7abd96826c8147d0d'
+    const secret = Buffer.from('b7d09d2e16e6f83c55b60e42fcd7c2b8ed49624a1df73c59b383dbe2e8690309', 'hex').toString('base64')
+    const r = run(prepare, '--secret', secret)
+    assert.equal(r.status, 0, r.stderr)
+    const json = JSON.parse(r.stdout) as { amount: string; destination: string; stream: { sequence: string; prepareAmount: string; frames: Array<{ frame: string }> } }
+    assert.equal(json.amount, '500')
+    assert.equal(json.destination, 'test.peerB.NjXD0uJPBuGz56SBmI3uX6h-')
+    assert.equal(json.stream.sequence, '7')
+    assert.equal(json.stream.prepareAmount, '495')
+    assert.deepEqual(json.stream.frames.map((f) => f.frame), ['StreamMaxMoney', 'StreamMaxData', 'StreamMoney'])
+  })
+
   test('--secret decrypts STREAM data given as base64', () => {
     const r = run(Buffer.from(streamData).toString('base64'), '--secret', Buffer.from(secret).toString('base64'), '--format', 'stream')
     assert.equal(r.status, 0, r.stderr)

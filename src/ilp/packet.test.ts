@@ -187,3 +187,40 @@ describe('round-trip properties', () => {
     )
   })
 })
+
+describe('interledger-rs fixtures (crates/interledger-packet/src/fixtures.rs)', () => {
+  // 257 bytes of data shared by the three packets; fulfillment = condition bytes there (encoding-only vectors).
+  const DATA =
+    '6c99f6a969473028ef46e09b471581c915b6d5496329c1e3a1c2748d7422a7bdcc798e286cabe3197cccfc213e930b8dba57c7abdf2d1f3b25' +
+    '11689de4f0eff441f53da0feffd23249a355b26c3bd0256d5122e7ccdf159fd6cb083dd73cb29397967871becd04890492119c5e3e6b024be3' +
+    '5de26466f60c16d90a21054fb13800120cfb85b0df76e50aacd68526fd043026d3d02010c671987a1f6501b5085f0d7d5897624be5862f98c0' +
+    '1df65792970181a87d0f3c586a0ca6bd89dc372c45eef5b38a6307b16f1d7d31e8d92e5982c9dd2986eaad581f212d43da9c5cb7b948fc1891' +
+    '4be90219709d0c26d3b5f4ad879d8494bb3aebfe612ec54041e4a380f0'
+  const CONDITION = '117b434f1a54e9044f4f54923b2cff9e4a6d420ae281d5025d7bb040c4b4c04a'
+  const PREPARE = '0c82014b000000000000006b' + '3230313830363037323034383432343833' + CONDITION + '0d6578616d706c652e616c696365' + '820101' + DATA
+  const FULFILL = '0d820124' + CONDITION + '820101' + DATA
+  const REJECT = '0e820124463939' + '116578616d706c652e636f6e6e6563746f72' + '0a536f6d65206572726f72' + '820101' + DATA
+
+  test('Prepare: 107 to example.alice, expiring 2018-06-07T20:48:42.483Z, 257-byte data', () => {
+    assert.equal(DATA.length, 2 * 257)
+    const p = decodePrepare(hex(PREPARE))
+    assert.deepEqual(arb.plain(p), {
+      type: IlpPacketType.Prepare,
+      amount: '107',
+      expiresAt: '2018-06-07T20:48:42.483Z',
+      executionCondition: CONDITION,
+      destination: 'example.alice',
+      data: DATA,
+    })
+    assert.equal(toHex(encodeIlpPacket({ ...p, [RAW]: undefined })), PREPARE)
+  })
+
+  test('Fulfill and Reject (F99 from example.connector, "Some error")', () => {
+    const f = decodeFulfill(hex(FULFILL))
+    assert.equal(toHex(f.fulfillment), CONDITION)
+    assert.equal(toHex(encodeIlpPacket({ ...f, [RAW]: undefined })), FULFILL)
+    const r = decodeReject(hex(REJECT))
+    assert.deepEqual([r.code, r.triggeredBy, r.message, toHex(r.data)], ['F99', 'example.connector', 'Some error', DATA])
+    assert.equal(toHex(encodeIlpPacket({ ...r, [RAW]: undefined })), REJECT)
+  })
+})

@@ -92,6 +92,8 @@ export interface StreamReceiver {
   readonly totalReceived: bigint
   /** Closes a connection locally; its next packet is answered with ConnectionClose. */
   closeConnection(id: string, code?: StreamErrorCode, message?: string): void
+  /** Forgets connections idle for longer than the idle timeout now (a timer also does it every quarter of it). */
+  expireIdle(): void
   /** Stops the idle sweep timer. */
   close(): void
 }
@@ -248,6 +250,7 @@ export function createStreamReceiver(options: StreamReceiverOptions): StreamRece
       const c = live.get(id)
       if (c) closeLocally(c, code, message)
     },
+    expireIdle: sweepIdle,
     close() {
       clearInterval(sweep)
     },

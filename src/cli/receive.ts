@@ -48,7 +48,7 @@ export async function runReceive(account: string | undefined, opts: ReceiveOptio
   process.stdout.write(
     `Receiving for account ${receiver.account} (${receiver.asset_code}, scale ${receiver.asset_scale})\n` +
       (receiver.payment_pointer ? `  payment pointer  ${receiver.payment_pointer}\n` : '') +
-      `  SPSP URL         ${receiver.spsp_url}\n`,
+      `  SPSP URL         ${receiver.spsp_url ?? '(none: the node serves SPSP on its HTTP listener; set http.listen)'}\n`,
   )
   if (opts.once === true) {
     process.stdout.write(`  received so far  ${receiver.amount_received}\n`)

@@ -24,7 +24,8 @@ export interface ReceiverView {
   readonly accountId: string
   readonly assetCode: string
   readonly assetScale: number
-  readonly spspUrl: string
+  /** Undefined when the node serves no SPSP (no HTTP listener). */
+  readonly spspUrl?: string
   readonly paymentPointer?: string
   readonly amountReceived: bigint
   readonly connections: number
@@ -35,7 +36,7 @@ export interface ReceiverJson {
   readonly account: string
   readonly asset_code: string
   readonly asset_scale: number
-  readonly spsp_url: string
+  readonly spsp_url?: string
   readonly payment_pointer?: string
   readonly amount_received: string
   readonly connections: number
@@ -75,7 +76,7 @@ export function receiverToJson(r: ReceiverView): ReceiverJson {
     account: r.accountId,
     asset_code: r.assetCode,
     asset_scale: r.assetScale,
-    spsp_url: r.spspUrl,
+    ...(r.spspUrl !== undefined && { spsp_url: r.spspUrl }),
     ...(r.paymentPointer !== undefined && { payment_pointer: r.paymentPointer }),
     amount_received: r.amountReceived.toString(),
     connections: r.connections,

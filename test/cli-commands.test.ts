@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { createServer, type AddressInfo } from 'node:net'
 import Database from 'better-sqlite3'
 import { closedPort, runCli, startCliNode, writeConfig } from './cli-harness.js'
 import { sendPrepare, startFulfillingPeer } from './node-harness.js'
@@ -93,6 +94,18 @@ describe('ilp CLI against a running node', () => {
     const verify = await runCli(['ledger', 'verify', '--store', `sqlite:${store}`])
     assert.equal(verify.code, 0, verify.stderr)
     assert.match(verify.stdout, /^ok: .*: 2 journal entries sum to the balances of 2 accounts\n$/)
+  })
+
+  test('a port in use: the node exits 1 with one line instead of hanging half-started', async (t) => {
+    const dir = tempDir(t)
+    const blocker = createServer()
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve))
+    t.after(() => new Promise<void>((resolve) => blocker.close(() => resolve())))
+    const { port } = blocker.address() as AddressInfo
+    const config = writeConfig(dir, { store: 'memory', log_level: 'silent', admin: { listen: `127.0.0.1:${port}`, token: TOKEN }, http: { listen: '127.0.0.1:0' } })
+    const r = await runCli(['node', '--config', config])
+    assert.equal(r.code, 1)
+    assert.match(r.stderr, /^error: .*EADDRINUSE.*\n$/)
   })
 
   test('a bad config file is refused with the key named', async (t) => {

@@ -15,9 +15,10 @@ import { createSqliteLedger } from '../accounts/sqlite-ledger.js'
 import { createConnector, type Connector } from '../connector/connector.js'
 import { isValidIlpAddress } from '../ilp/address.js'
 import { Ratio } from '../money/index.js'
-import { startAdminServer, type AdminBackend, type AdminServer } from './admin.js'
+import { startAdminServer, type AdminServer } from './admin.js'
 import { randomTestAddress, type NodeConfig } from './config.js'
 import { NodeError } from './errors.js'
+import { createBackend, healthReport } from './node-backend.js'
 import { learnAddress } from './ildcp-client.js'
 import { createMetrics, type NodeMetrics } from './metrics.js'
 import { createAccountManager, type AccountManager } from './node-accounts.js'
@@ -102,6 +103,8 @@ function generatedAddress(config: NodeConfig): string {
   return address
 }
 
+const LOOPBACK_HOSTS = ['127.0.0.1', '::1', 'localhost']
+
 function parseSpread(spread: string): Ratio {
   const ratio = Ratio.fromDecimal(spread)
   if (ratio.compare(Ratio.ONE) >= 0) throw new NodeError('BAD_REQUEST', `spread: must be below 1, got ${spread}`, { field: 'spread' })
@@ -113,12 +116,13 @@ export function createNode(config: NodeConfig, options: NodeOptions = {}): IlpNo
   const logger = options.logger ?? pino({ name: 'ilp-node', level: config.logLevel })
   const parents = config.accounts.filter((a) => a.relation === 'parent')
   const needsIldcp = config.ilpAddress === undefined && parents.length > 0
+  const spread = parseSpread(config.spread)
   const { ledger, accountStore } = openStore(config, now)
   const rates = createNodeRates(config, now, logger)
-  let accounts: AccountManager | undefined
+  // Read at scrape time only, when `manager` exists.
   const metrics = createMetrics({
-    balances: () => (accounts?.list() ?? []).map((a) => ({ accountId: a.id, assetCode: a.assetCode, snapshot: ledger.snapshot(a.id) })),
-    links: () => (accounts?.links() ?? []).map((l) => ({ accountId: l.account, connected: l.connected })),
+    balances: () => manager.list().map((a) => ({ accountId: a.id, assetCode: a.assetCode, snapshot: ledger.snapshot(a.id) })),
+    links: () => manager.links().map((l) => ({ accountId: l.account, connected: l.connected })),
     rates: () => ({ ageMs: rates.snapshot().ageMs ?? 0, stale: rates.snapshot().stale }),
   })
   const connector = createConnector({
@@ -128,7 +132,7 @@ export function createNode(config: NodeConfig, options: NodeOptions = {}): IlpNo
     assetScale: config.assetScale,
     ledger,
     rates,
-    spread: parseSpread(config.spread),
+    spread,
     minMessageWindowMs: config.minMessageWindowMs,
     maxHoldTimeMs: config.maxHoldTimeMs,
     now,
@@ -139,8 +143,7 @@ export function createNode(config: NodeConfig, options: NodeOptions = {}): IlpNo
   const listenerUrl = (name: string) => transports.find((t) => t.name === name)?.url
   const plugins = (options.plugins ?? []).map((make) => make({ config, connector, ledger, logger, now, listenerUrl }))
   for (const plugin of plugins) if (plugin.transport !== undefined) transports.push(plugin.transport)
-  accounts = createAccountManager({ connector, store: accountStore, configAccounts: config.accounts, transports, logger })
-  const manager = accounts
+  const manager = createAccountManager({ connector, store: accountStore, configAccounts: config.accounts, transports, logger })
   const startedAt = now()
   const stopping = new AbortController()
   const addressWaiters: ((address: string) => void)[] = []
@@ -168,23 +171,40 @@ export function createNode(config: NodeConfig, options: NodeOptions = {}): IlpNo
     logger.info({ address: learned.clientAddress, parent: parent.id }, 'address learned from the parent by ILDCP')
   }
 
+  const health = () => healthReport({ config, connector, rates, accounts: manager, transports, startedAt, now })
   const backend = createBackend({ config, connector, ledger, rates, metrics, accounts: manager, health })
 
-  function health(): ReturnType<AdminBackend['health']> {
-    const rateView = rates.view()
-    const links = manager.links()
-    const parentDown = links.some((l) => !l.connected && connector.getAccount(l.account)?.relation === 'parent')
-    const address = connector.address
-    return {
-      status: address === undefined ? 'starting' : rateView.stale === true || parentDown ? 'degraded' : 'ok',
-      address: address ?? null,
-      asset_code: config.assetCode,
-      asset_scale: config.assetScale,
-      uptime_ms: now() - startedAt,
-      rates: { source: rateView.source, age_ms: rateView.age_ms, stale: rateView.stale, ...(rateView.last_error !== undefined && { last_error: rateView.last_error }) },
-      links,
-      listeners: Object.fromEntries(transports.filter((t) => t.url !== undefined).map((t) => [t.name, t.url])),
+  async function startParts(): Promise<void> {
+    for (const t of transports) {
+      await t.start({
+        log: logger,
+        address: () => connector.address ?? '',
+        attach: (accountId, link) => manager.attach(accountId, link, t.name),
+        detach: (accountId, link) => manager.detach(accountId, link),
+      })
     }
+    manager.load()
+    const extend = plugins.flatMap((p) => (p.registerAdmin === undefined ? [] : [(app: FastifyInstance) => p.registerAdmin!(app)]))
+    admin = await startAdminServer({ backend, token: config.admin.token, listen: config.admin.listen, extend })
+    if (!LOOPBACK_HOSTS.includes(config.admin.listen.host)) {
+      logger.warn({ admin: admin.url }, 'the admin API listens beyond loopback: keep its token secret and put TLS in front of it')
+    }
+    if (needsIldcp) void learnFromParent()
+    logger.info({ address: connector.address, admin: admin.url, accounts: manager.list().length }, 'node started')
+  }
+
+  async function stop(): Promise<void> {
+    if (state === 'stopped') return
+    state = 'stopped'
+    stopping.abort()
+    await admin?.close()
+    await connector.close()
+    await Promise.allSettled(transports.map((t) => t.stop()))
+    for (const plugin of plugins) await plugin.stop?.()
+    rates.close()
+    await ledger.close()
+    await accountStore.close()
+    logger.info({}, 'node stopped')
   }
 
   return {
@@ -210,73 +230,14 @@ export function createNode(config: NodeConfig, options: NodeOptions = {}): IlpNo
     async start() {
       if (state !== 'created') throw new Error(`node already ${state}`)
       state = 'started'
-      for (const t of transports) {
-        await t.start({
-          log: logger,
-          address: () => connector.address ?? '',
-          attach: (accountId, link) => manager.attach(accountId, link, t.name),
-          detach: (accountId, link) => manager.detach(accountId, link),
-        })
+      try {
+        await startParts()
+      } catch (err) {
+        // A port in use or a bad store must not leave half a node listening.
+        await stop()
+        throw err
       }
-      manager.load()
-      const extend = plugins.flatMap((p) => (p.registerAdmin === undefined ? [] : [(app: FastifyInstance) => p.registerAdmin!(app)]))
-      admin = await startAdminServer({ backend, token: config.admin.token, listen: config.admin.listen, extend })
-      if (!['127.0.0.1', '::1', 'localhost'].includes(config.admin.listen.host)) {
-        logger.warn({ admin: admin.url }, 'the admin API listens beyond loopback: keep its token secret and put TLS in front of it')
-      }
-      if (needsIldcp) void learnFromParent()
-      logger.info({ address: connector.address, admin: admin.url, accounts: manager.list().length }, 'node started')
     },
-    async stop() {
-      if (state === 'stopped') return
-      const wasStarted = state === 'started'
-      state = 'stopped'
-      stopping.abort()
-      if (wasStarted) await admin?.close()
-      await connector.close()
-      await Promise.allSettled(transports.map((t) => t.stop()))
-      for (const plugin of plugins) await plugin.stop?.()
-      rates.close()
-      await ledger.close()
-      await accountStore.close()
-      logger.info({}, 'node stopped')
-    },
-  }
-}
-
-interface BackendParts {
-  config: NodeConfig
-  connector: Connector
-  ledger: Ledger
-  rates: NodeRates
-  metrics: NodeMetrics
-  accounts: AccountManager
-  health: AdminBackend['health']
-}
-
-/** The admin API's view of the node: every change goes through the account manager or the routing table. */
-function createBackend({ config, connector, ledger, rates, metrics, accounts, health }: BackendParts): AdminBackend {
-  return {
-    assetDefaults: { assetCode: config.assetCode, assetScale: config.assetScale },
-    health,
-    listAccounts: () => accounts.list(),
-    getAccount: (id) => accounts.get(id),
-    addAccount: (account) => accounts.add(account),
-    updateAccount: (account) => accounts.update(account),
-    removeAccount: (id) => accounts.remove(id),
-    balance: (id) => ledger.snapshot(id),
-    async deposit(id, amount, memo) {
-      await ledger.adjust(id, amount, 'adjust', memo ?? 'deposit (admin API)')
-    },
-    routes: () => connector.routes.list(),
-    setRoute(prefix, nextHop) {
-      connector.routes.add({ prefix, nextHop, source: 'static' })
-    },
-    removeRoute(prefix) {
-      if (!connector.routes.remove(prefix, 'static')) throw new NodeError('ROUTE_NOT_FOUND', `no static route for "${prefix}"`)
-    },
-    rates: () => rates.view(),
-    setRates: (table) => rates.setTable(table),
-    metrics: () => metrics.render(),
+    stop,
   }
 }

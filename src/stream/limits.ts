@@ -6,6 +6,9 @@
 export const SEQUENCE_MAX = 2n ** 31n
 /** RFC 29 §"Stream IDs": the default maximum stream ID SHOULD be 20 (10 concurrent streams each way). */
 export const DEFAULT_MAX_STREAM_ID = 20n
+/** Our ceiling on ConnectionMaxStreamId: closing streams raises the limit by 2 up to here, so a peer that keeps
+ *  opening and closing streams cannot grow a connection's stream table without bound. */
+export const MAX_STREAM_ID_CEILING = 2_000n
 /** ilp-protocol-stream default connection buffer (protocol-notes §6.3): ConnectionMaxData we advertise. */
 export const DEFAULT_CONNECTION_MAX_DATA = 65_534n
 /** Per-stream receive window for StreamData (JS sends StreamMaxData 16384, the interledger-rs vector shows it). */

@@ -6,7 +6,7 @@ import { FrameType, StreamErrorCode, type Frame, type StreamDataFrame } from './
 import { newStream, type ConnectionDefaults, type ConnectionRecord } from './connection.js'
 import type { ControlEffects, Credit, Outcome } from './receive-decide.js'
 import { createReceipt } from './receipt.js'
-import { CLOSE_MESSAGE_MAX } from './limits.js'
+import { CLOSE_MESSAGE_MAX, MAX_STREAM_ID_CEILING } from './limits.js'
 
 export interface DataDelivery {
   readonly streamId: bigint
@@ -21,7 +21,7 @@ export function applyControl(conn: ConnectionRecord, control: ControlEffects, de
     if (stream === undefined || stream.state.kind === 'closed') continue
     stream.state = { kind: 'closed', by: 'remote', code, message }
     // A closed stream frees an ID: raise the peer's limit by 2 (one ID of its parity), as ilp-protocol-stream does.
-    conn.maxStreamId += 2n
+    if (conn.maxStreamId < MAX_STREAM_ID_CEILING) conn.maxStreamId += 2n
   }
   if (control.remoteAddress !== undefined) conn.remoteAddress = control.remoteAddress
   if (control.remoteAsset !== undefined && conn.remoteAsset === undefined) conn.remoteAsset = control.remoteAsset

@@ -18,6 +18,8 @@ export interface PacketOutcome {
 /** Latency buckets in seconds: a loopback hop is sub-millisecond, a slow peer takes seconds, expiry is ~30 s. */
 export const LATENCY_BUCKETS_S = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
 
+const REJECT_CODE = /^[FTR][0-9A-Z]{2}$/
+
 /** A bigint balance as a gauge value: exact for |v| < 2^53, approximate (display only) beyond. */
 function gaugeValue(v: bigint): number {
   return Number(v)
@@ -55,11 +57,22 @@ export function createMetrics(sources: MetricsSources): NodeMetrics {
     registers: [registry],
   })
   registerScrapeGauges(registry, sources)
+  // Label children cached per (outcome, code): the packet path does one Map lookup, not a label hash.
+  const counters = new Map<string, { inc(): void }>()
+  const histograms = { fulfilled: latency.labels({ outcome: 'fulfilled' }), rejected: latency.labels({ outcome: 'rejected' }) }
   return {
     registry,
     onPacket(event) {
-      packets.inc({ outcome: event.outcome, code: event.code ?? '' })
-      latency.observe({ outcome: event.outcome }, event.latencyMs / 1000)
+      const code = event.code === undefined ? '' : REJECT_CODE.test(event.code) ? event.code : 'invalid'
+      const key = event.outcome === 'fulfilled' ? '' : code
+      let counter = counters.get(key)
+      if (counter === undefined) {
+        counter = packets.labels({ outcome: event.outcome, code })
+        // Codes are F/T/R + two characters (RFC 27), anything else counts as 'invalid': the label set is bounded.
+        counters.set(key, counter)
+      }
+      counter.inc()
+      histograms[event.outcome].observe(event.latencyMs / 1000)
     },
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() }

@@ -164,6 +164,21 @@ describe('zero-copy forwarding (RAW + patchPrepare)', () => {
   })
 })
 
+describe('address memo', () => {
+  test('regression: reusing the input buffer for a different address decodes the new address', () => {
+    const example = hex(readSharedJson<Vector>('vectors/ilp-packet/prepare-example01.json').binary)
+    const socketBuffer = Buffer.from(example) // sockets hand out Buffers whose memory is reused
+    assert.equal(decodePrepare(socketBuffer).destination, 'example.alice')
+    const at = socketBuffer.indexOf('alice')
+    socketBuffer.write('bobby', at, 'ascii')
+    assert.equal(decodePrepare(socketBuffer).destination, 'example.bobby')
+    socketBuffer.write('alice', at, 'ascii')
+    assert.equal(decodePrepare(socketBuffer).destination, 'example.alice')
+    socketBuffer.write('al ce', at, 'ascii')
+    assert.equal(code(() => decodePrepare(socketBuffer)), 'ILP_INVALID_ADDRESS')
+  })
+})
+
 describe('round-trip properties', () => {
   test('Prepare', () => {
     fc.assert(

@@ -242,25 +242,41 @@ function envelopeOf(bytes: Uint8Array, body: Reader): Uint8Array {
 }
 
 /**
- * The last address found valid. Packets come in runs to one destination (every packet of a STREAM
- * connection, a connector's busy routes); comparing strings is cheaper than the RFC 15 regex. Exact string
- * equality implies equal validity, so this cannot change a result.
+ * Address memos. Packets come in runs to one destination (every packet of a STREAM connection, a connector's
+ * busy routes): comparing with the last valid address is cheaper than the RFC 15 regex, and on decode equal
+ * bytes give back the same string without building a new one. Equal input implies an equal result, so the
+ * memos cannot change what is accepted.
  */
-let lastValidAddress = ''
+let lastEncodedAddress = ''
+let lastDecodedAddress = ''
+let lastDecodedAddressBytes = new Uint8Array(0)
 
 function isValidAddressMemo(address: string): boolean {
-  if (address === lastValidAddress && address !== '') return true
+  if (address === lastEncodedAddress && address !== '') return true
   if (!isValidIlpAddress(address)) return false
-  lastValidAddress = address
+  lastEncodedAddress = address
+  return true
+}
+
+function sameBytes(bytes: Uint8Array, start: number, expected: Uint8Array): boolean {
+  for (let i = 0; i < expected.length; i++) if (bytes[start + i] !== expected[i]) return false
   return true
 }
 
 function readAddress(r: Reader, field: string, allowEmpty: boolean): string {
   const length = r.readLengthPrefix()
   if (length > ILP_ADDRESS_MAX_LENGTH) throw new CodecError('ILP_INVALID_ADDRESS', `${field} is longer than ${ILP_ADDRESS_MAX_LENGTH} characters`)
+  const start = r.cursor
+  if (length > 0 && length === lastDecodedAddressBytes.length && length <= r.remaining && sameBytes(r.buffer, start, lastDecodedAddressBytes)) {
+    r.skip(length)
+    return lastDecodedAddress
+  }
   // latin1 keeps bytes above 0x7f as chars above 0x7f, which the address check rejects.
   const s = r.readLatin1(length)
-  if (!(allowEmpty && s === '') && !isValidAddressMemo(s)) throw new CodecError('ILP_INVALID_ADDRESS', `invalid ${field} address: ${JSON.stringify(s)}`)
+  if (allowEmpty && s === '') return s
+  if (!isValidIlpAddress(s)) throw new CodecError('ILP_INVALID_ADDRESS', `invalid ${field} address: ${JSON.stringify(s)}`)
+  lastDecodedAddress = s
+  lastDecodedAddressBytes = new Uint8Array(r.buffer.subarray(start, start + length)) // a copy, even of a Buffer
   return s
 }
 

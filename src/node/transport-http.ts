@@ -31,6 +31,9 @@ export function httpTransport(config: NodeConfig): Transport {
     linkFor(account: Account): Link | undefined {
       const http = account.http
       if (http === undefined || (http.url === undefined && http.incomingToken === undefined)) return undefined
+      if (http.incomingToken !== undefined && server === undefined) {
+        ctx?.log.warn({ account: account.id }, 'account has http.incoming_token but http.listen is not set: the peer cannot reach us')
+      }
       return createHttpLink({
         accountId: account.id,
         ...(http.url !== undefined && { url: http.url }),

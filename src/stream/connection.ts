@@ -47,6 +47,8 @@ export interface ConnectionRecord {
 }
 
 export interface ConnectionDefaults {
+  /** Parity of the stream IDs the peer opens: 1n (odd) when we are the server, 0n (even) for the client. */
+  readonly peerStreamParity: bigint
   readonly maxStreamId: bigint
   readonly connectionMaxData: bigint
   readonly streamReceiveMax: bigint

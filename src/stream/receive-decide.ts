@@ -49,9 +49,9 @@ export interface Decision {
 
 const NO_CONTROL: ControlEffects = { openStreams: [], remoteCloseStreams: [], touchedStreams: [], setup: false }
 
-/** Client-opened streams are odd (RFC 29 §"Stream IDs"); a receiver never opens them on the client's behalf. */
-function isPeerStreamId(id: bigint): boolean {
-  return id % 2n === 1n
+/** Client-opened streams are odd, server-opened even (RFC 29 §"Stream IDs"); a new ID must be the peer's. */
+function isPeerStreamId(id: bigint, defaults: ConnectionDefaults): boolean {
+  return id % 2n === defaults.peerStreamParity
 }
 
 /**
@@ -105,7 +105,7 @@ export function decideIncoming(
       case FrameType.StreamMaxData: {
         const id = frame.streamId
         if (!conn.streams.has(id) && !touched.has(id)) {
-          if (id === 0n || !isPeerStreamId(id)) return close(StreamErrorCode.ProtocolViolation, `stream ID ${id} has the wrong parity`)
+          if (id === 0n || !isPeerStreamId(id, defaults)) return close(StreamErrorCode.ProtocolViolation, `stream ID ${id} has the wrong parity`)
           if (id > conn.maxStreamId) return close(StreamErrorCode.StreamIdError, `stream ID ${id} exceeds the maximum ${conn.maxStreamId}`)
           openStreams.push(id)
         }

@@ -7,14 +7,24 @@
  * the connection) is refused, so it can never be reported twice.
  */
 import { IlpErrorCode, reject } from '../ilp/errors.js'
-import { IlpPacketType, type IlpFulfill, type IlpPrepare, type IlpReject, type IlpReply } from '../ilp/types.js'
+import { IlpPacketType, type IlpPrepare, type IlpReject, type IlpReply } from '../ilp/types.js'
 import { CodecError } from '../oer/errors.js'
 import { MAX_UINT64 } from '../oer/reader.js'
-import { bytesEqual, decryptStreamPacket, deriveStreamKeys, encryptStreamPacket, fulfillmentFor, sha256 } from './crypto.js'
+import { decryptStreamPacket, deriveStreamKeys } from './crypto.js'
 import { createTokenCodec, tokenOf, type ReceiptSetup, type StreamCredentials } from './credentials.js'
 import { newConnection, type ConnectionDefaults, type ConnectionRecord } from './connection.js'
-import { decideIncoming, type Credit } from './receive-decide.js'
-import { applyControl, applyCredits, applyData, closeLocally, replyFrames, revertCredits, type DataDelivery } from './receive-apply.js'
+
+export type { ConnectionSummary, DataReceived, MoneyReceived } from './receive.js'
+import { closeLocally } from './receive-apply.js'
+import {
+  receivePacket,
+  streamReplyReject,
+  summaryOf,
+  type ConnectionSummary,
+  type DataReceived,
+  type MoneyReceived,
+  type ReceiveDeps,
+} from './receive.js'
 import { StreamErrorCode } from './frames.js'
 import type { StreamPacket } from './packet.js'
 import {
@@ -24,35 +34,6 @@ import {
   DEFAULT_MAX_STREAM_ID,
   DEFAULT_STREAM_MAX_DATA,
 } from './limits.js'
-
-export interface MoneyReceived {
-  readonly connectionId: string
-  readonly sequence: bigint
-  /** The whole Prepare amount, in the receiver's units. */
-  readonly amount: bigint
-  readonly streams: ReadonlyArray<{ readonly streamId: bigint; readonly amount: bigint; readonly totalReceived: bigint }>
-  /** Connection total after this packet. */
-  readonly connectionTotal: bigint
-  /** The receipt setup the connection was created with, if any. */
-  readonly receiptNonce?: Uint8Array
-}
-
-export interface DataReceived {
-  readonly connectionId: string
-  readonly streamId: bigint
-  readonly offset: bigint
-  readonly data: Uint8Array
-}
-
-export interface ConnectionSummary {
-  readonly id: string
-  readonly state: 'open' | 'closed'
-  readonly remoteAddress?: string
-  readonly remoteAssetCode?: string
-  readonly remoteAssetScale?: number
-  readonly totalReceived: bigint
-  readonly streams: number
-}
 
 export interface StreamReceiverOptions {
   /** The receiver's ILP address; connections live at `address.<token>`. */
@@ -103,6 +84,7 @@ export function createStreamReceiver(options: StreamReceiverOptions): StreamRece
   const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS
   const connectionsMax = options.connectionsMax ?? DEFAULT_CONNECTIONS_MAX
   const defaults: ConnectionDefaults = {
+    peerStreamParity: 1n,
     maxStreamId: options.maxStreamId ?? DEFAULT_MAX_STREAM_ID,
     connectionMaxData: options.connectionMaxData ?? DEFAULT_CONNECTION_MAX_DATA,
     streamReceiveMax: options.streamReceiveMax ?? MAX_UINT64,
@@ -131,11 +113,8 @@ export function createStreamReceiver(options: StreamReceiverOptions): StreamRece
 
   const rejectAs = (code: string, message = ''): IlpReject => reject(code, options.address, message)
 
-  /** F99 with the encrypted STREAM reply (the convention of both reference implementations). */
-  function streamReject(conn: ConnectionRecord, request: StreamPacket, amount: bigint, frames: StreamPacket['frames']): IlpReject {
-    const data = encryptStreamPacket(conn.keys.encryptionKey, { sequence: request.sequence, packetType: IlpPacketType.Reject, amount, frames })
-    return reject(IlpErrorCode.F99_APPLICATION_ERROR, options.address, '', data)
-  }
+  const streamReject = (conn: ConnectionRecord, request: StreamPacket, amount: bigint, frames: StreamPacket['frames']): IlpReject =>
+    streamReplyReject(options.address, conn, request, amount, frames)
 
   function connectionFor(token: string, prepare: IlpPrepare): { conn: ConnectionRecord; packet: StreamPacket } | IlpReject {
     const existing = live.get(token)
@@ -159,70 +138,23 @@ export function createStreamReceiver(options: StreamReceiverOptions): StreamRece
     return { conn: fresh, packet }
   }
 
+  const receiveDeps: ReceiveDeps = {
+    address: options.address,
+    ours,
+    defaults,
+    now,
+    ...(options.onMoney && { onMoney: options.onMoney }),
+    ...(options.onData && { onData: options.onData }),
+    ...(options.onConnectionClosed && { onConnectionClosed: options.onConnectionClosed }),
+    onFulfilled: (amount) => void (totalReceived += amount),
+  }
+
   async function handle(prepare: IlpPrepare): Promise<IlpReply> {
     const token = tokenOf(options.address, prepare.destination)
     if (token === undefined) return rejectAs(IlpErrorCode.F02_UNREACHABLE, 'no connection token in the destination')
     const found = connectionFor(token, prepare)
     if ('type' in found) return found
-    const { conn, packet } = found
-    conn.lastActivityMs = now()
-
-    if (conn.sequences.has(packet.sequence)) return streamReject(conn, packet, prepare.amount, [])
-    conn.sequences.add(packet.sequence)
-
-    const fulfillment = fulfillmentFor(conn.keys.fulfillmentKey, prepare.data)
-    const fulfillable = bytesEqual(sha256(fulfillment), prepare.executionCondition)
-    const { control, outcome } = decideIncoming(conn, defaults, packet, prepare.amount, fulfillable)
-    applyControl(conn, control, defaults)
-    if (outcome.kind === 'close') closeLocally(conn, outcome.code, outcome.message)
-    if (outcome.kind !== 'fulfill') {
-      const frames = replyFrames(conn, control, outcome, ours)
-      finishRemoteClose(conn, control.remoteClose)
-      return streamReject(conn, packet, prepare.amount, frames)
-    }
-
-    applyCredits(conn, outcome.credits)
-    const refused = await askApplication(conn, packet.sequence, prepare.amount, outcome.credits)
-    if (refused) {
-      revertCredits(conn, outcome.credits)
-      return refused
-    }
-    totalReceived += prepare.amount
-    deliver(conn, applyData(conn, outcome.data, defaults))
-    const frames = replyFrames(conn, control, outcome, ours)
-    finishRemoteClose(conn, control.remoteClose)
-    const data = encryptStreamPacket(conn.keys.encryptionKey, { sequence: packet.sequence, packetType: IlpPacketType.Fulfill, amount: prepare.amount, frames })
-    const fulfill: IlpFulfill = { type: IlpPacketType.Fulfill, fulfillment, data }
-    return fulfill
-  }
-
-  async function askApplication(conn: ConnectionRecord, sequence: bigint, amount: bigint, credits: readonly Credit[]): Promise<IlpReject | undefined> {
-    if (options.onMoney === undefined || credits.length === 0) return undefined
-    const event: MoneyReceived = {
-      connectionId: conn.id,
-      sequence,
-      amount,
-      streams: credits.map((c) => ({ streamId: c.streamId, amount: c.amount, totalReceived: conn.streams.get(c.streamId)!.totalReceived })),
-      connectionTotal: conn.totalReceived,
-      ...(conn.receipt && { receiptNonce: conn.receipt.nonce }),
-    }
-    try {
-      const answer = await options.onMoney(event)
-      return answer ?? undefined
-    } catch {
-      return rejectAs(IlpErrorCode.T00_INTERNAL_ERROR, 'receiver could not accept the money')
-    }
-  }
-
-  function deliver(conn: ConnectionRecord, deliveries: readonly DataDelivery[]): void {
-    if (options.onData === undefined) return
-    for (const d of deliveries) options.onData({ connectionId: conn.id, ...d })
-  }
-
-  function finishRemoteClose(conn: ConnectionRecord, remoteClose: { code: number; message: string } | undefined): void {
-    if (remoteClose === undefined || conn.state.kind === 'closed') return
-    conn.state = { kind: 'closed', by: 'remote', ...remoteClose }
-    options.onConnectionClosed?.(summaryOf(conn))
+    return receivePacket(receiveDeps, found.conn, found.packet, prepare)
   }
 
   return {
@@ -254,16 +186,5 @@ export function createStreamReceiver(options: StreamReceiverOptions): StreamRece
     close() {
       clearInterval(sweep)
     },
-  }
-}
-
-function summaryOf(c: ConnectionRecord): ConnectionSummary {
-  return {
-    id: c.id,
-    state: c.state.kind,
-    ...(c.remoteAddress !== undefined && { remoteAddress: c.remoteAddress }),
-    ...(c.remoteAsset && { remoteAssetCode: c.remoteAsset.code, remoteAssetScale: c.remoteAsset.scale }),
-    totalReceived: c.totalReceived,
-    streams: c.streams.size,
   }
 }

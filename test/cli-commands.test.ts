@@ -69,6 +69,15 @@ describe('ilp CLI against a running node', () => {
     assert.match(routes.stdout, /^test\.cli\.bob\s+bob\s+local$/m)
     assert.match(routes.stdout, /^test\.elsewhere\s+bob\s+static$/m)
 
+    const status = await runCli(['status'], env)
+    assert.equal(status.code, 0, status.stderr)
+    assert.match(status.stdout, /^status:  ok\naddress: test\.cli  asset USD scale 9\nrates:   static, 0 s old\n/)
+    assert.match(status.stdout, /^bob\s+http\s+up$/m)
+    const setRates = await runCli(['rates', 'set', 'USD=1', 'EUR=0.92'], env)
+    assert.equal(setRates.code, 0, setRates.stderr)
+    assert.deepEqual(JSON.parse((await runCli(['rates'], env)).stdout).rates, { USD: '1', EUR: '0.92' })
+    assert.match((await runCli(['rates', 'set', 'EUR'], env)).stderr, /^error: expected ASSET=RATE/)
+
     const removed = await runCli(['accounts', 'remove', 'bob'], env)
     assert.equal(removed.code, 0, removed.stderr)
     assert.doesNotMatch((await runCli(['accounts', 'list'], env)).stdout, /^bob/m)

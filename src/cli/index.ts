@@ -11,6 +11,7 @@ program.name('ilp').description('An Interledger node: router, sender and receive
 ;(await import('./accounts.js')).register(program)
 ;(await import('./routes.js')).register(program)
 ;(await import('./ledger.js')).register(program)
+;(await import('./status.js')).register(program)
 ;(await import('./decode.js')).register(program)
 
 await program.parseAsync(process.argv)

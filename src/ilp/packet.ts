@@ -33,13 +33,16 @@ const utf8Encoder = new TextEncoder()
 
 // ---------------------------------------------------------------------------------------------- encoding
 
-/** Allocates the packet and writes its envelope (type ‖ length determinant); returns where the body starts. */
-function envelope(type: number, bodyLength: number): { bytes: Uint8Array; at: number } {
-  const header = 1 + lengthPrefixSize(bodyLength)
-  const bytes = allocBytes(header + bodyLength)
+/** Allocates the packet and writes its envelope (type ‖ length determinant); the body starts at `bodyStart`. */
+function envelope(type: number, bodyLength: number): Uint8Array {
+  const bytes = allocBytes(bodyStart(bodyLength) + bodyLength)
   bytes[0] = type
   writeLength(bytes, 1, bodyLength)
-  return { bytes, at: header }
+  return bytes
+}
+
+function bodyStart(bodyLength: number): number {
+  return 1 + lengthPrefixSize(bodyLength)
 }
 
 function writeLength(bytes: Uint8Array, at: number, length: number): number {
@@ -135,7 +138,8 @@ export function encodePrepare(p: Omit<IlpPrepare, 'type'>): Uint8Array {
   const dest = p.destination
   const body =
     8 + ILP_TIMESTAMP_LENGTH + CONDITION_LENGTH + lengthPrefixSize(dest.length) + dest.length + lengthPrefixSize(p.data.length) + p.data.length
-  const { bytes, at } = envelope(IlpPacketType.Prepare, body)
+  const bytes = envelope(IlpPacketType.Prepare, body)
+  const at = bodyStart(body)
   writeUInt64(bytes, at, p.amount)
   writeIlpTimestamp(bytes, at + 8, p.expiresAt)
   const c = p.executionCondition
@@ -151,7 +155,8 @@ export function encodeFulfill(p: Omit<IlpFulfill, 'type'>): Uint8Array {
   checkFixed('fulfillment', p.fulfillment, FULFILLMENT_LENGTH)
   checkData(p.data)
   const body = FULFILLMENT_LENGTH + lengthPrefixSize(p.data.length) + p.data.length
-  const { bytes, at } = envelope(IlpPacketType.Fulfill, body)
+  const bytes = envelope(IlpPacketType.Fulfill, body)
+  const at = bodyStart(body)
   bytes.set(p.fulfillment, at)
   writeOctets(bytes, at + FULFILLMENT_LENGTH, p.data)
   return bytes
@@ -174,7 +179,8 @@ export function encodeReject(p: Omit<IlpReject, 'type'>): Uint8Array {
   }
   const by = p.triggeredBy
   const body = 3 + lengthPrefixSize(by.length) + by.length + lengthPrefixSize(message.length) + message.length + lengthPrefixSize(p.data.length) + p.data.length
-  const { bytes, at } = envelope(IlpPacketType.Reject, body)
+  const bytes = envelope(IlpPacketType.Reject, body)
+  const at = bodyStart(body)
   bytes[at] = code.charCodeAt(0)
   bytes[at + 1] = code.charCodeAt(1)
   bytes[at + 2] = code.charCodeAt(2)

@@ -2,11 +2,13 @@ import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { Ratio } from '../money/ratio.js'
-import { IlpPacketType, type IlpPrepare } from '../ilp/types.js'
+import { IlpPacketType, type IlpPrepare, type IlpReply } from '../ilp/types.js'
 import { reject } from '../ilp/errors.js'
 import { fakeConnector, t04 } from '../../test/stream-network.js'
 import { createStreamReceiver, type MoneyReceived, type StreamReceiverOptions } from './receiver.js'
 import { pay } from './sender.js'
+import { deriveStreamKeys, encryptStreamPacket, fulfillmentFor, sha256, decryptStreamPacket } from './crypto.js'
+import { FrameType, StreamErrorCode, type Frame } from './frames.js'
 
 function setup(t: { after: (fn: () => void) => void }, extra: Partial<StreamReceiverOptions> = {}) {
   const money: MoneyReceived[] = []
@@ -152,5 +154,45 @@ describe('pay() → receiver', () => {
     assert.equal(result.status, 'completed')
     assert.equal(sent, 0)
     assert.equal(IlpPacketType.Prepare, 12)
+  })
+
+  test('two-way: the far end sends money back to our address on its own (even) stream', async (t) => {
+    const { receiver, credentials } = setup(t)
+    const keys = deriveStreamKeys(credentials.sharedSecret)
+    let handler: ((p: IlpPrepare) => Promise<IlpReply>) | undefined
+    const back: MoneyReceived[] = []
+    const answers: IlpReply[] = []
+    const fromFarEnd = (sequence: bigint, frames: Frame[], amount: bigint): IlpPrepare => {
+      const data = encryptStreamPacket(keys.encryptionKey, { sequence, packetType: IlpPacketType.Prepare, amount: 0n, frames })
+      return { type: IlpPacketType.Prepare, amount, expiresAt: new Date(Date.now() + 10_000), executionCondition: sha256(fulfillmentFor(keys.fulfillmentKey, data)), destination: 'test.alice', data }
+    }
+    const send = async (p: IlpPrepare): Promise<IlpReply> => {
+      const reply = await receiver.handlePrepare(p)
+      if (handler && answers.length === 0 && reply.type === IlpPacketType.Fulfill) {
+        answers.push(await handler(fromFarEnd(1n, [{ type: FrameType.StreamMoney, streamId: 2n, shares: 1n }], 40n)))
+        answers.push(await handler(fromFarEnd(2n, [{ type: FrameType.StreamMoney, streamId: 3n, shares: 1n }], 5n)))
+      }
+      return reply
+    }
+    const result = await pay({
+      ...credentials,
+      sendPrepare: send,
+      amount: 100n,
+      sourceAddress: 'test.alice',
+      listen: (h) => {
+        handler = h
+        return () => void (handler = undefined)
+      },
+      onIncomingMoney: (e) => void back.push(e),
+    })
+    assert.equal(result.status, 'completed', JSON.stringify(result.error))
+    assert.equal(receiver.connections()[0]!.remoteAddress, 'test.alice')
+    assert.equal(answers[0]!.type, IlpPacketType.Fulfill)
+    assert.equal(back.reduce((sum, e) => sum + e.amount, 0n), 40n)
+    // An odd stream is ours to open, not the far end's: ProtocolViolation.
+    assert.equal(answers[1]!.type === IlpPacketType.Reject && answers[1]!.code, 'F99')
+    const close = decryptStreamPacket(keys.encryptionKey, answers[1]!.data).frames.find((f) => f.type === FrameType.ConnectionClose)
+    assert.equal(close?.type === FrameType.ConnectionClose && close.errorCode, StreamErrorCode.ProtocolViolation)
+    assert.equal(handler, undefined, 'unregistered when the payment ends')
   })
 })

@@ -90,6 +90,9 @@ function readProbe(loop: PayLoop, amount: bigint, result: PacketResult | undefin
     s.congestion = onTemporaryReject(s.congestion, code, amount, loop.now())
     return 'retry'
   }
+  // A small probe that a connector converts to less than one unit (R01) arrived as nothing; larger probes
+  // of the same volley still give the rate. (Added by the spsp helper: USD scale 9 → EUR scale 6 hit this.)
+  if (code === IlpErrorCode.R01_INSUFFICIENT_SOURCE_AMOUNT) return { sent: amount, received: 0n }
   s.error ??= { code, message: message || `probe rejected ${code}` }
   return undefined
 }

@@ -28,6 +28,8 @@ import {
   type PayTarget,
 } from './payment.js'
 import { probeRate } from './probe.js'
+import { createIncomingHandler, type IncomingHandler, type IncomingOptions } from './sender-incoming.js'
+import type { DataReceived, MoneyReceived } from './receive.js'
 import {
   CLOSE_TIMEOUT_MS,
   DEFAULT_EXPIRY_WINDOW_MS,
@@ -66,6 +68,14 @@ export interface PayOptions {
   readonly signal?: AbortSignal
   readonly now?: () => number
   readonly onProgress?: (progress: PayProgress) => void
+  /**
+   * Two-way STREAM: with `sourceAddress`, the receiver may send us packets. `listen` is called with our handler
+   * for Prepares addressed to `sourceAddress` while the payment runs, and returns a function that unregisters it.
+   */
+  readonly listen?: (handler: IncomingHandler) => () => void
+  /** Money the receiver sends back (refused when absent). */
+  readonly onIncomingMoney?: (event: MoneyReceived) => void
+  readonly onIncomingData?: (event: DataReceived) => void
 }
 
 export interface PayProgress {
@@ -123,13 +133,30 @@ export async function pay(options: PayOptions): Promise<PayResult> {
   const report = (): void => options.onProgress?.(progressOf(s))
   const loop: PayLoop = { ctx, s, options, now, nextSequence, startMs, report }
 
-  if (target.amount > 0n) {
-    await probeRate(loop)
-    if (!s.error) setMinRate(s, options)
-    if (!s.error) await sendMoney(loop)
-    await closeConnection(loop)
+  const unlisten = listenIncoming(options, ctx, now)
+  try {
+    if (target.amount > 0n) {
+      await probeRate(loop)
+      if (!s.error) setMinRate(s, options)
+      if (!s.error) await sendMoney(loop)
+      await closeConnection(loop)
+    }
+  } finally {
+    unlisten()
   }
   return resultOf(s, now() - startMs)
+}
+
+function listenIncoming(options: PayOptions, ctx: PacketContext, now: () => number): () => void {
+  if (options.listen === undefined || options.sourceAddress === undefined) return () => undefined
+  const incoming: IncomingOptions = {
+    sourceAddress: options.sourceAddress,
+    ...(options.sourceAssetCode !== undefined && { sourceAssetCode: options.sourceAssetCode }),
+    ...(options.sourceAssetScale !== undefined && { sourceAssetScale: options.sourceAssetScale }),
+    ...(options.onIncomingMoney && { onIncomingMoney: options.onIncomingMoney }),
+    ...(options.onIncomingData && { onIncomingData: options.onIncomingData }),
+  }
+  return options.listen(createIncomingHandler(ctx.keys, incoming, now))
 }
 
 function targetOf(options: PayOptions): PayTarget {

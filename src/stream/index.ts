@@ -32,4 +32,4 @@ export {
 export { pay, type PayOptions, type PayProgress, type PayResult } from './sender.js'
 export { PayErrorCode, PAYMENT_STREAM_ID, type PayError, type PayTarget } from './payment.js'
 export type { SendPrepare } from './send-packet.js'
-export type { IncomingHandler } from './sender-incoming.js'
+export type { StreamIncomingHandler } from './sender-incoming.js'

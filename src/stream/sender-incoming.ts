@@ -22,9 +22,9 @@ export interface IncomingOptions {
   readonly onIncomingData?: (event: DataReceived) => void
 }
 
-export type IncomingHandler = (prepare: IlpPrepare) => Promise<IlpReply>
+export type StreamIncomingHandler = (prepare: IlpPrepare) => Promise<IlpReply>
 
-export function createIncomingHandler(keys: StreamKeys, options: IncomingOptions, now: () => number): IncomingHandler {
+export function createIncomingHandler(keys: StreamKeys, options: IncomingOptions, now: () => number): StreamIncomingHandler {
   const defaults: ConnectionDefaults = {
     peerStreamParity: 0n,
     maxStreamId: DEFAULT_MAX_STREAM_ID,

@@ -28,7 +28,7 @@ import {
   type PayTarget,
 } from './payment.js'
 import { probeRate } from './probe.js'
-import { createIncomingHandler, type IncomingHandler, type IncomingOptions } from './sender-incoming.js'
+import { createIncomingHandler, type StreamIncomingHandler, type IncomingOptions } from './sender-incoming.js'
 import type { DataReceived, MoneyReceived } from './receive.js'
 import {
   CLOSE_TIMEOUT_MS,
@@ -72,7 +72,7 @@ export interface PayOptions {
    * Two-way STREAM: with `sourceAddress`, the receiver may send us packets. `listen` is called with our handler
    * for Prepares addressed to `sourceAddress` while the payment runs, and returns a function that unregisters it.
    */
-  readonly listen?: (handler: IncomingHandler) => () => void
+  readonly listen?: (handler: StreamIncomingHandler) => () => void
   /** Money the receiver sends back (refused when absent). */
   readonly onIncomingMoney?: (event: MoneyReceived) => void
   readonly onIncomingData?: (event: DataReceived) => void

@@ -24,6 +24,7 @@ test('on sqlite, balances and accounts added over the API survive a stop and sta
   await first.start()
   const api = admin(first.adminUrl!)
   assert.equal((await api('POST', '/accounts', { id: 'bob', relation: 'child', max_balance: '99999999999999999', http: { url: peer.url } })).status, 201)
+  assert.equal((await api('PUT', '/routes/test.far', { next_hop: 'bob' })).status, 200)
   const amounts = [1n, 20n, 300n, 4000n, 50000n]
   const replies = await Promise.all(amounts.map((a) => sendPrepare(first.listenerUrl('http')!, 'alice', ALICE_TOKEN, 'test.router.bob', a)))
   assert.ok(replies.every(isFulfill))
@@ -40,6 +41,14 @@ test('on sqlite, balances and accounts added over the API survive a stop and sta
   assert.equal((await api2('GET', '/accounts/alice/balance')).body.balance, '-54321')
   assert.equal((await api2('GET', '/accounts/bob/balance')).body.balance, '54321')
 
+  assert.ok(
+    (await api2('GET', '/routes')).body.some((r: { prefix: string; next_hop: string }) => r.prefix === 'test.far' && r.next_hop === 'bob'),
+    'a route set over the API survives the restart',
+  )
+  // ...and an update of its account, which rebuilds the account's static routes.
+  assert.equal((await api2('PUT', '/accounts/bob', { relation: 'child', max_balance: '99999999999999999', http: { url: peer.url } })).status, 200)
+  assert.ok((await api2('GET', '/routes')).body.some((r: { prefix: string }) => r.prefix === 'test.far'))
+
   // The restored account has its link again: packets flow without anyone re-adding it.
   assert.ok(isFulfill(await sendPrepare(second.listenerUrl('http')!, 'alice', ALICE_TOKEN, 'test.router.bob', 9n)))
   assert.equal((await api2('GET', '/accounts/bob/balance')).body.balance, '54330')
@@ -50,6 +59,7 @@ test('on sqlite, balances and accounts added over the API survive a stop and sta
   await third.start()
   t.after(() => third.stop())
   assert.equal((await admin(third.adminUrl!)('GET', '/accounts/bob')).status, 404)
+  assert.ok(!(await admin(third.adminUrl!)('GET', '/routes')).body.some((r: { prefix: string }) => r.prefix === 'test.far'), 'routes of a removed account go with it')
   await third.stop()
   const report = verifyLedger(join(dir, 'sub', 'node.sqlite'))
   assert.ok(report.ok, JSON.stringify(report.mismatches))

@@ -10,6 +10,7 @@ import type { Logger } from '../connector/context.js'
 import type { Link } from '../link/types.js'
 import { sharedIncomingToken } from './account-config.js'
 import { NodeError } from './errors.js'
+import type { RouteStore } from './route-store.js'
 import type { Transport, TransportContext } from './transports.js'
 
 export interface LinkView {
@@ -28,6 +29,10 @@ export interface AccountManager {
   update(account: Account): Promise<void>
   remove(id: string): Promise<void>
   links(): LinkView[]
+  /** A static route set at run time (kept in the RouteStore; re-applied when its account changes). */
+  setRoute(prefix: string, nextHop: string): void
+  /** Removes a static route: a run-time one for good, one from an account's `routes` until restart. */
+  removeRoute(prefix: string): void
   /** For the transports: incoming links (e.g. a peer that dialled our BTP server). */
   attach(accountId: string, link: Link, transport?: string): void
   detach: TransportContext['detach']
@@ -38,6 +43,7 @@ export interface AccountManagerOptions {
   readonly store: AccountStore
   readonly configAccounts: readonly Account[]
   readonly transports: readonly Transport[]
+  readonly routes: RouteStore
   readonly logger: Logger
 }
 
@@ -47,7 +53,7 @@ function linkSettings(account: Account | undefined): string {
 }
 
 export function createAccountManager(options: AccountManagerOptions): AccountManager {
-  const { connector, store, transports, logger } = options
+  const { connector, store, transports, routes, logger } = options
   const fromConfig = new Map(options.configAccounts.map((a) => [a.id, a]))
   /** Which transport made each account's current link. */
   const linkTransport = new Map<string, string>()
@@ -76,6 +82,15 @@ export function createAccountManager(options: AccountManagerOptions): AccountMan
     if (link !== undefined) connector.setLink(account.id, link)
   }
 
+  /** Puts back the run-time routes through `accountId` (the connector rebuilds an account's static routes). */
+  function applyRoutes(accountId?: string): void {
+    for (const [prefix, nextHop] of routes.entries()) {
+      if (accountId !== undefined && nextHop !== accountId) continue
+      if (connector.getAccount(nextHop) === undefined) logger.warn({ prefix, nextHop }, 'stored route through an unknown account; skipped')
+      else connector.routes.add({ prefix, nextHop, source: 'static' })
+    }
+  }
+
   function checkTokens(account: Account): void {
     const shared = sharedIncomingToken(account, connector.accounts())
     if (shared !== undefined) throw new NodeError('ACCOUNT_INVALID', `${shared}: another account uses the same token`, { field: shared })
@@ -93,6 +108,7 @@ export function createAccountManager(options: AccountManagerOptions): AccountMan
         if (fromConfig.has(account.id)) logger.warn({ account: account.id }, 'stored account shadowed by the config file; using the file')
         else addToConnector(account)
       }
+      applyRoutes()
     },
     list: () => connector.accounts().sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
     get: (id) => connector.getAccount(id),
@@ -110,6 +126,7 @@ export function createAccountManager(options: AccountManagerOptions): AccountMan
       const before = connector.getAccount(account.id)
       await store.put(account)
       connector.updateAccount(account)
+      applyRoutes(account.id)
       announce()
       if (linkSettings(before) !== linkSettings(account)) {
         // Close the old link first: a transport may key its listener registration by account id.
@@ -125,6 +142,7 @@ export function createAccountManager(options: AccountManagerOptions): AccountMan
       checkWritable(id)
       await store.remove(id)
       await connector.removeAccount(id)
+      routes.removeNextHop(id)
       linkTransport.delete(id)
       announce()
       logger.info({ account: id }, 'account removed')
@@ -134,6 +152,16 @@ export function createAccountManager(options: AccountManagerOptions): AccountMan
         const link = connector.getLink(a.id)
         return link === undefined ? [] : [{ account: a.id, transport: linkTransport.get(a.id), connected: link.connected }]
       })
+    },
+    setRoute(prefix, nextHop) {
+      if (connector.getAccount(nextHop) === undefined) throw new NodeError('ACCOUNT_NOT_FOUND', `no account "${nextHop}"`, { field: 'next_hop' })
+      connector.routes.add({ prefix, nextHop, source: 'static' })
+      routes.set(prefix, nextHop)
+    },
+    removeRoute(prefix) {
+      const stored = routes.remove(prefix)
+      const inTable = connector.routes.remove(prefix, 'static')
+      if (!stored && !inTable) throw new NodeError('ROUTE_NOT_FOUND', `no static route for "${prefix}"`)
     },
     attach(accountId, link, transport) {
       if (connector.getAccount(accountId) === undefined) {

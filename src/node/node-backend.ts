@@ -3,7 +3,6 @@ import type { Ledger } from '../accounts/journal.js'
 import type { Connector } from '../connector/connector.js'
 import type { AdminBackend, HealthReport } from './admin.js'
 import type { NodeConfig } from './config.js'
-import { NodeError } from './errors.js'
 import type { NodeMetrics } from './metrics.js'
 import type { AccountManager } from './node-accounts.js'
 import type { NodeRates } from './rates.js'
@@ -62,12 +61,8 @@ export function createBackend({ config, connector, ledger, rates, metrics, accou
       await ledger.adjust(id, amount, 'adjust', memo ?? 'deposit (admin API)')
     },
     routes: () => connector.routes.list(),
-    setRoute(prefix, nextHop) {
-      connector.routes.add({ prefix, nextHop, source: 'static' })
-    },
-    removeRoute(prefix) {
-      if (!connector.routes.remove(prefix, 'static')) throw new NodeError('ROUTE_NOT_FOUND', `no static route for "${prefix}"`)
-    },
+    setRoute: (prefix, nextHop) => accounts.setRoute(prefix, nextHop),
+    removeRoute: (prefix) => accounts.removeRoute(prefix),
     rates: () => rates.view(),
     setRates: (table) => rates.setTable(table),
     metrics: () => metrics.render(),

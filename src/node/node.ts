@@ -23,6 +23,7 @@ import { learnAddress } from './ildcp-client.js'
 import { createMetrics, type NodeMetrics } from './metrics.js'
 import { createAccountManager, type AccountManager } from './node-accounts.js'
 import { createNodeRates, type NodeRates } from './rates.js'
+import { createRouteStore } from './route-store.js'
 import { defaultTransports } from './transport-registry.js'
 import type { Transport, TransportFactory } from './transports.js'
 
@@ -117,6 +118,7 @@ export function createNode(config: NodeConfig, options: NodeOptions = {}): IlpNo
   const parents = config.accounts.filter((a) => a.relation === 'parent')
   const needsIldcp = config.ilpAddress === undefined && parents.length > 0
   const spread = parseSpread(config.spread)
+  const routeStore = createRouteStore(config.store)
   const { ledger, accountStore } = openStore(config, now)
   const rates = createNodeRates(config, now, logger)
   // Read at scrape time only, when `manager` exists.
@@ -143,7 +145,7 @@ export function createNode(config: NodeConfig, options: NodeOptions = {}): IlpNo
   const listenerUrl = (name: string) => transports.find((t) => t.name === name)?.url
   const plugins = (options.plugins ?? []).map((make) => make({ config, connector, ledger, logger, now, listenerUrl }))
   for (const plugin of plugins) if (plugin.transport !== undefined) transports.push(plugin.transport)
-  const manager = createAccountManager({ connector, store: accountStore, configAccounts: config.accounts, transports, logger })
+  const manager = createAccountManager({ connector, store: accountStore, configAccounts: config.accounts, transports, routes: routeStore, logger })
   const startedAt = now()
   const stopping = new AbortController()
   const addressWaiters: ((address: string) => void)[] = []

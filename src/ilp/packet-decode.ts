@@ -1,0 +1,157 @@
+/**
+ * ILPv4 decoding (RFC 27 §"Packet Format"): bounds-checked, strict, and zero-copy (byte fields are views of
+ * the input; the envelope is kept under RAW). Throws only CodecError; see packet.ts for the API.
+ */
+import { CodecError } from '../oer/errors.js'
+import { Reader, latin1 } from '../oer/reader.js'
+import { ILP_ADDRESS_MAX_LENGTH, isValidIlpAddress } from './address.js'
+import { ILP_TIMESTAMP_LENGTH, readIlpTimestamp } from './timestamp.js'
+import { CONDITION_LENGTH, FULFILLMENT_LENGTH, ILP_DATA_MAX_LENGTH, ILP_MESSAGE_MAX_LENGTH, isWellFormedCode } from './limits.js'
+import { IlpPacketType, RAW, type IlpFulfill, type IlpPacket, type IlpPrepare, type IlpReject, type IlpReply } from './types.js'
+
+const utf8Lenient = new TextDecoder('utf-8')
+
+/**
+ * Reads the envelope (type ‖ length determinant) and returns a reader limited to exactly the contents.
+ * Bytes after the envelope are ignored (RFC 30: extra bytes at the end of a message MUST be ignored), and so
+ * are bytes after the last known field inside it (RFC 30 extensibility, protocol-notes §13.5).
+ */
+function openEnvelope(bytes: Uint8Array, expected: number): Reader {
+  if (!(bytes instanceof Uint8Array)) throw new CodecError('ILP_INVALID_FIELD', 'packet must be a Uint8Array')
+  const type = bytes.length > 0 ? bytes[0]! : -1
+  if (type !== expected && !(expected === ANY_TYPE && type >= IlpPacketType.Prepare && type <= IlpPacketType.Reject)) {
+    if (type === -1) throw new CodecError('OER_TRUNCATED', 'empty input: no ILP packet type')
+    throw new CodecError('ILP_UNKNOWN_TYPE', `expected ${typeName(expected)}, got type ${type}`)
+  }
+  const body = new Reader(bytes, 1)
+  body.narrow(body.readLengthPrefix())
+  return body
+}
+
+const ANY_TYPE = 0
+
+function typeName(type: number): string {
+  return type === ANY_TYPE ? 'an ILP packet type (12, 13 or 14)' : `ILP packet type ${type}`
+}
+
+function readData(r: Reader): Uint8Array {
+  const data = r.readVarOctetString()
+  if (data.length > ILP_DATA_MAX_LENGTH) {
+    throw new CodecError('ILP_DATA_TOO_LONG', `data is ${data.length} bytes; the maximum is ${ILP_DATA_MAX_LENGTH}`)
+  }
+  return data
+}
+
+/** Most Reject messages are short ASCII; decoding those directly skips TextDecoder's native call. */
+function isAscii(bytes: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (bytes[i]! > 0x7f) return false
+  return true
+}
+
+/** The envelope's bytes: the input itself when nothing trails it (the usual case), else a view. */
+function envelopeOf(bytes: Uint8Array, body: Reader): Uint8Array {
+  return body.limit === bytes.length ? bytes : bytes.subarray(0, body.limit)
+}
+
+/**
+ * The last address decoded. Packets come in runs to one destination (every packet of a STREAM connection, a
+ * connector's busy routes): equal bytes give back the same string without building and validating a new one.
+ * Equal input implies an equal result, so the memo cannot change what is accepted.
+ */
+let lastDecodedAddress = ''
+let lastDecodedAddressBytes = new Uint8Array(0)
+
+function sameBytes(bytes: Uint8Array, start: number, expected: Uint8Array): boolean {
+  for (let i = 0; i < expected.length; i++) if (bytes[start + i] !== expected[i]) return false
+  return true
+}
+
+function readAddress(r: Reader, field: string, allowEmpty: boolean): string {
+  const length = r.readLengthPrefix()
+  if (length > ILP_ADDRESS_MAX_LENGTH) throw new CodecError('ILP_INVALID_ADDRESS', `${field} is longer than ${ILP_ADDRESS_MAX_LENGTH} characters`)
+  const start = r.cursor
+  if (length > 0 && length === lastDecodedAddressBytes.length && length <= r.remaining && sameBytes(r.buffer, start, lastDecodedAddressBytes)) {
+    r.skip(length)
+    return lastDecodedAddress
+  }
+  // latin1 keeps bytes above 0x7f as chars above 0x7f, which the address check rejects.
+  const s = r.readLatin1(length)
+  if (allowEmpty && s === '') return s
+  if (!isValidIlpAddress(s)) throw new CodecError('ILP_INVALID_ADDRESS', `invalid ${field} address: ${JSON.stringify(s)}`)
+  lastDecodedAddress = s
+  lastDecodedAddressBytes = new Uint8Array(r.buffer.subarray(start, start + length)) // a copy, even of a Buffer
+  return s
+}
+
+function prepareFrom(bytes: Uint8Array, body: Reader): IlpPrepare {
+  const amount = body.readUInt64()
+  const at = body.cursor
+  body.skip(ILP_TIMESTAMP_LENGTH)
+  const expiresAt = readIlpTimestamp(bytes, at)
+  const executionCondition = body.readOctetString(CONDITION_LENGTH)
+  const destination = readAddress(body, 'destination', false)
+  const data = readData(body)
+  const raw = envelopeOf(bytes, body)
+  return { type: IlpPacketType.Prepare, amount, expiresAt, executionCondition, destination, data, [RAW]: raw }
+}
+
+function fulfillFrom(bytes: Uint8Array, body: Reader): IlpFulfill {
+  const fulfillment = body.readOctetString(FULFILLMENT_LENGTH)
+  const data = readData(body)
+  return { type: IlpPacketType.Fulfill, fulfillment, data, [RAW]: envelopeOf(bytes, body) }
+}
+
+function rejectFrom(bytes: Uint8Array, body: Reader): IlpReject {
+  const at = body.cursor
+  body.skip(3)
+  if (!isWellFormedCode(bytes[at]!, bytes[at + 1]!, bytes[at + 2]!)) {
+    throw new CodecError('ILP_INVALID_CODE', `invalid error code: ${JSON.stringify(latin1(bytes.subarray(at, at + 3)))}`)
+  }
+  const code = String.fromCharCode(bytes[at]!, bytes[at + 1]!, bytes[at + 2]!)
+  const triggeredBy = readAddress(body, 'triggeredBy', true)
+  const length = body.readLengthPrefix()
+  if (length > ILP_MESSAGE_MAX_LENGTH) {
+    throw new CodecError('ILP_INVALID_FIELD', `message is ${length} bytes; the maximum is ${ILP_MESSAGE_MAX_LENGTH}`)
+  }
+  // Lenient UTF-8 here: a peer's malformed message text must not stop its Reject from being relayed
+  // (the raw bytes are relayed unchanged anyway). Short ASCII messages skip TextDecoder's native call.
+  const message = isAscii(bytes, body.cursor, body.cursor + length) ? body.readLatin1(length) : utf8Lenient.decode(body.readOctetString(length))
+  const data = readData(body)
+  return { type: IlpPacketType.Reject, code, triggeredBy, message, data, [RAW]: envelopeOf(bytes, body) }
+}
+
+/**
+ * Decodes any ILP packet. Byte fields are views of `bytes`: do not reuse the input buffer while the packet
+ * is alive. Throws `CodecError` for anything that is not a valid packet.
+ */
+export function decodeIlpPacket(bytes: Uint8Array): IlpPacket {
+  const body = openEnvelope(bytes, ANY_TYPE)
+  switch (bytes[0]) {
+    case IlpPacketType.Prepare:
+      return prepareFrom(bytes, body)
+    case IlpPacketType.Fulfill:
+      return fulfillFrom(bytes, body)
+    default:
+      return rejectFrom(bytes, body)
+  }
+}
+
+export function decodePrepare(bytes: Uint8Array): IlpPrepare {
+  return prepareFrom(bytes, openEnvelope(bytes, IlpPacketType.Prepare))
+}
+
+export function decodeFulfill(bytes: Uint8Array): IlpFulfill {
+  return fulfillFrom(bytes, openEnvelope(bytes, IlpPacketType.Fulfill))
+}
+
+export function decodeReject(bytes: Uint8Array): IlpReject {
+  return rejectFrom(bytes, openEnvelope(bytes, IlpPacketType.Reject))
+}
+
+/** Decodes a Fulfill or Reject; a Prepare where a reply was expected is an error. */
+export function decodeReply(bytes: Uint8Array): IlpReply {
+  const packet = decodeIlpPacket(bytes)
+  if (packet.type === IlpPacketType.Prepare) throw new CodecError('ILP_UNKNOWN_TYPE', 'expected a Fulfill or Reject, got a Prepare')
+  return packet
+}
+

@@ -33,3 +33,4 @@ export { pay, type PayOptions, type PayProgress, type PayResult } from './sender
 export { PayErrorCode, PAYMENT_STREAM_ID, type PayError, type PayTarget } from './payment.js'
 export type { SendPrepare } from './send-packet.js'
 export type { StreamIncomingHandler } from './sender-incoming.js'
+export { createEventFeed, FeedOverflowError, type EventFeed } from './event-feed.js'

@@ -45,3 +45,5 @@ export const DEFAULT_PAY_IDLE_TIMEOUT_MS = 30_000
 export const RATE_FAILURES_MAX = 5
 /** Sender: how long the closing packet may take before we stop waiting for its reply. */
 export const CLOSE_TIMEOUT_MS = 2_000
+/** Receiver: money events a `money()` iterator may fall behind before it is ended with an overflow error. */
+export const MONEY_FEED_QUEUE_MAX = 10_000

@@ -195,4 +195,20 @@ describe('pay() → receiver', () => {
     assert.equal(close?.type === FrameType.ConnectionClose && close.errorCode, StreamErrorCode.ProtocolViolation)
     assert.equal(handler, undefined, 'unregistered when the payment ends')
   })
+
+  test('the receiver\'s money() iterator sees every fulfilled unit once', async (t) => {
+    const { receiver, credentials } = setup(t)
+    const net = fakeConnector(receiver.handlePrepare, { maxPacketAmount: 300n })
+    const seen = (async () => {
+      let total = 0n
+      for await (const e of receiver.money()) {
+        total += e.amount
+        if (total >= 10_000n) break
+      }
+      return total
+    })()
+    const result = await pay({ ...credentials, sendPrepare: net.send, amount: 10_000n })
+    assert.equal(result.status, 'completed')
+    assert.equal(await seen, 10_000n)
+  })
 })

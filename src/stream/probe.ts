@@ -87,7 +87,10 @@ function readProbe(loop: PayLoop, amount: bigint, result: PacketResult | undefin
     return 'retry'
   }
   if (code.startsWith('T') || code === IlpErrorCode.R00_TRANSFER_TIMED_OUT) {
-    s.congestion = onTemporaryReject(s.congestion, code, amount, loop.now())
+    // Back off, but keep the amount cap: a volley's probes share the sender's liquidity, so a T04 on a small
+    // probe (the large one holding the credit) says nothing about the size a packet may have. (spsp helper.)
+    const amountCap = s.congestion.amountCap
+    s.congestion = { ...onTemporaryReject(s.congestion, code, amount, loop.now()), amountCap }
     return 'retry'
   }
   // A small probe that a connector converts to less than one unit (R01) arrived as nothing; larger probes

@@ -49,8 +49,8 @@ export interface ReceiveDeps {
   readonly onMoney?: (event: MoneyReceived) => void | IlpReject | Promise<void | IlpReject>
   readonly onData?: (event: DataReceived) => void
   readonly onConnectionClosed?: (summary: ConnectionSummary) => void
-  /** Called once per Fulfill with the Prepare amount, after the application accepted it. */
-  readonly onFulfilled?: (amount: bigint) => void
+  /** Called once per Fulfill after the application accepted it (`event` when the packet carried money). */
+  readonly onFulfilled?: (amount: bigint, event: MoneyReceived | undefined) => void
 }
 
 /** F99 with the encrypted STREAM reply (the convention of both reference implementations). */
@@ -78,12 +78,13 @@ export async function receivePacket(deps: ReceiveDeps, conn: ConnectionRecord, p
   }
 
   applyCredits(conn, outcome.credits)
-  const refused = await askApplication(deps, conn, packet.sequence, prepare.amount, outcome.credits)
+  const event = outcome.credits.length > 0 ? moneyEvent(conn, packet.sequence, prepare.amount, outcome.credits) : undefined
+  const refused = event && (await askApplication(deps, event))
   if (refused) {
     revertCredits(conn, outcome.credits)
     return refused
   }
-  deps.onFulfilled?.(prepare.amount)
+  deps.onFulfilled?.(prepare.amount, event)
   deliver(deps, conn, applyData(conn, outcome.data, defaults))
   const frames = replyFrames(conn, control, outcome, ours)
   finishRemoteClose(deps, conn, control.remoteClose)
@@ -92,9 +93,8 @@ export async function receivePacket(deps: ReceiveDeps, conn: ConnectionRecord, p
   return fulfill
 }
 
-async function askApplication(deps: ReceiveDeps, conn: ConnectionRecord, sequence: bigint, amount: bigint, credits: readonly Credit[]): Promise<IlpReject | undefined> {
-  if (deps.onMoney === undefined || credits.length === 0) return undefined
-  const event: MoneyReceived = {
+function moneyEvent(conn: ConnectionRecord, sequence: bigint, amount: bigint, credits: readonly Credit[]): MoneyReceived {
+  return {
     connectionId: conn.id,
     sequence,
     amount,
@@ -102,6 +102,10 @@ async function askApplication(deps: ReceiveDeps, conn: ConnectionRecord, sequenc
     connectionTotal: conn.totalReceived,
     ...(conn.receipt && { receiptNonce: conn.receipt.nonce }),
   }
+}
+
+async function askApplication(deps: ReceiveDeps, event: MoneyReceived): Promise<IlpReject | undefined> {
+  if (deps.onMoney === undefined) return undefined
   try {
     const answer = await deps.onMoney(event)
     return answer ?? undefined

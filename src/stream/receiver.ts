@@ -16,6 +16,7 @@ import { newConnection, type ConnectionDefaults, type ConnectionRecord } from '.
 
 export type { ConnectionSummary, DataReceived, MoneyReceived } from './receive.js'
 import { closeLocally } from './receive-apply.js'
+import { createEventFeed } from './event-feed.js'
 import {
   receivePacket,
   streamReplyReject,
@@ -33,6 +34,7 @@ import {
   DEFAULT_IDLE_TIMEOUT_MS,
   DEFAULT_MAX_STREAM_ID,
   DEFAULT_STREAM_MAX_DATA,
+  MONEY_FEED_QUEUE_MAX,
 } from './limits.js'
 
 export interface StreamReceiverOptions {
@@ -73,6 +75,11 @@ export interface StreamReceiver {
   readonly totalReceived: bigint
   /** Closes a connection locally; its next packet is answered with ConnectionClose. */
   closeConnection(id: string, code?: StreamErrorCode, message?: string): void
+  /**
+   * Money as it is fulfilled (after `onMoney` accepted it), as an async iterable. A consumer that falls
+   * MONEY_FEED_QUEUE_MAX events behind gets a FeedOverflowError; `close()` ends every iteration.
+   */
+  money(signal?: AbortSignal): AsyncIterableIterator<MoneyReceived>
   /** Forgets connections idle for longer than the idle timeout now (a timer also does it every quarter of it). */
   expireIdle(): void
   /** Stops the idle sweep timer. */
@@ -96,6 +103,7 @@ export function createStreamReceiver(options: StreamReceiverOptions): StreamRece
   /** Connections that idled out: a late packet must not reopen them (it could replay money). */
   const tombstones = new Map<string, number>()
   let totalReceived = 0n
+  const moneyFeed = createEventFeed<MoneyReceived>(MONEY_FEED_QUEUE_MAX)
 
   const sweep = setInterval(() => sweepIdle(), Math.max(1_000, Math.floor(idleTimeoutMs / 4)))
   sweep.unref()
@@ -146,7 +154,10 @@ export function createStreamReceiver(options: StreamReceiverOptions): StreamRece
     ...(options.onMoney && { onMoney: options.onMoney }),
     ...(options.onData && { onData: options.onData }),
     ...(options.onConnectionClosed && { onConnectionClosed: options.onConnectionClosed }),
-    onFulfilled: (amount) => void (totalReceived += amount),
+    onFulfilled: (amount, event) => {
+      totalReceived += amount
+      if (event) moneyFeed.push(event)
+    },
   }
 
   async function handle(prepare: IlpPrepare): Promise<IlpReply> {
@@ -182,9 +193,11 @@ export function createStreamReceiver(options: StreamReceiverOptions): StreamRece
       const c = live.get(id)
       if (c) closeLocally(c, code, message)
     },
+    money: (signal) => moneyFeed.subscribe(signal),
     expireIdle: sweepIdle,
     close() {
       clearInterval(sweep)
+      moneyFeed.close()
     },
   }
 }

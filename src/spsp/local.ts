@@ -14,17 +14,18 @@
  * payments routes of the admin API (payments-api.ts).
  */
 import { createHmac, randomBytes } from 'node:crypto'
-import type { Account } from '../accounts/types.js'
+import type { Account, BalanceLedger } from '../accounts/types.js'
 import { childAddress } from '../connector/addresses.js'
 import { IlpErrorCode, reject } from '../ilp/errors.js'
 import type { IlpPrepare, IlpReply } from '../ilp/types.js'
 import type { Link } from '../link/types.js'
-import { createStreamReceiver, type StreamReceiver } from '../stream/index.js'
+import { createStreamReceiver, type PayProgress, type StreamReceiver } from '../stream/index.js'
 import { PaymentRequestError, type PaymentRequest, type PaymentsBackend, type ReceiverView } from './payments-api.js'
 import type { PaymentResult } from './payment-json.js'
 import { urlToPaymentPointer } from './pointer.js'
 import { createSpspResponder, type SpspResponder } from './server.js'
 import { linkTo } from './receiver.js'
+import { payToPointer, toPaymentResult } from './pay.js'
 
 /** What this module needs from the connector. */
 export interface LocalConnector {
@@ -32,14 +33,41 @@ export interface LocalConnector {
   getAccount(id: string): Account | undefined
   accounts(): Account[]
   handleIncoming(accountId: string, prepare: IlpPrepare): Promise<IlpReply>
+  readonly ledger: Pick<BalanceLedger, 'snapshot'>
 }
 
-/** Sends a payment whose Prepares go through `sendPrepare` (pay.ts `payFromLink` in production). */
-export type SendPayment = (request: PaymentRequest & { readonly sendPrepare: (prepare: IlpPrepare) => Promise<IlpReply> }) => Promise<PaymentResult>
+export interface LocalPaymentRequest extends PaymentRequest {
+  readonly account: Account
+  /** The source account's ILP address, when known (sent as ConnectionNewAddress). */
+  readonly sourceAddress?: string
+  readonly sendPrepare: (prepare: IlpPrepare) => Promise<IlpReply>
+}
+
+/** Sends a payment whose Prepares go through `sendPrepare`. Default: SPSP + the STREAM sender (sendWithStream). */
+export type SendPayment = (request: LocalPaymentRequest) => Promise<PaymentResult>
+
+export const sendWithStream: SendPayment = async (request) => {
+  const result = await payToPointer({
+    destination: request.destination,
+    ...(request.fixedDelivery ? { fixedDelivery: request.amount } : { amount: request.amount }),
+    allowHttp: request.allowHttp,
+    sendPrepare: request.sendPrepare,
+    sourceAssetCode: request.account.assetCode,
+    sourceAssetScale: request.account.assetScale,
+    ...(request.sourceAddress !== undefined && { sourceAddress: request.sourceAddress }),
+    ...(request.signal && { signal: request.signal }),
+    ...(request.onProgress && {
+      onProgress: (p: PayProgress) =>
+        request.onProgress!({ ...p, ...(p.exchangeRate && { exchangeRate: { num: p.exchangeRate.num, den: p.exchangeRate.den } }) }),
+    }),
+  })
+  return toPaymentResult(request.account.id, result)
+}
 
 export interface LocalPaymentsOptions {
   readonly connector: LocalConnector
-  readonly sendPayment: SendPayment
+  /** Default sendWithStream. */
+  readonly sendPayment?: SendPayment
   /** 32 bytes from which each account's receiver secret derives. Default random: credentials die with the process. */
   readonly serverSecret?: Uint8Array
   /** Where SPSP is served (`https://pay.example.com` or the HTTP listener's URL); undefined while unknown. */
@@ -141,12 +169,32 @@ export function createLocalPayments(options: LocalPaymentsOptions): LocalPayment
       const account = localAccount(id)
       return account && view(account)
     },
+    check: (request) => void payer(request),
     async pay(request) {
-      const account = connector.getAccount(request.from)
-      if (account === undefined) throw new PaymentRequestError(404, `no account "${request.from}"`)
-      if (!isLocalAccount(account)) throw new PaymentRequestError(409, `account "${request.from}" is not local (it has a network link): payments start from local accounts`)
-      return options.sendPayment({ ...request, sendPrepare: (prepare) => connector.handleIncoming(account.id, prepare) })
+      const account = payer(request)
+      const sourceAddress = childAddress(connector.address ?? '', account)
+      return (options.sendPayment ?? sendWithStream)({
+        ...request,
+        account,
+        ...(sourceAddress !== undefined && { sourceAddress }),
+        sendPrepare: (prepare) => connector.handleIncoming(account.id, prepare),
+      })
     },
+  }
+
+  /** The paying account, after the checks that let a payment start; throws PaymentRequestError. */
+  function payer(request: Pick<PaymentRequest, 'from' | 'amount' | 'fixedDelivery'>): Account {
+    const account = connector.getAccount(request.from)
+    if (account === undefined) throw new PaymentRequestError(404, `no account "${request.from}"`)
+    if (!isLocalAccount(account)) throw new PaymentRequestError(409, `account "${request.from}" is not local (it has a network link): payments start from local accounts`)
+    // What the connector's reserveIncoming will allow (balance − pending − minBalance); checked up front so an
+    // unfunded payment fails at once instead of backing off on T04 until the sender's idle timeout.
+    const s = connector.ledger.snapshot(account.id)
+    const available = s.balance - s.pendingIncoming - (account.minBalance ?? 0n)
+    if (available <= 0n || (!request.fixedDelivery && request.amount > available)) {
+      throw new PaymentRequestError(422, `insufficient balance on "${account.id}": ${available > 0n ? available : 0n} available`)
+    }
+    return account
   }
 
   const responder = createSpspResponder({

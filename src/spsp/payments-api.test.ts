@@ -11,6 +11,9 @@ function fakeBackend(calls: PaymentRequest[]): PaymentsBackend {
   return {
     receivers: () => [alice],
     receiver: (id) => (id === 'alice' ? alice : undefined),
+    check(request) {
+      if (request.from !== 'alice') throw new PaymentRequestError(404, `no local account "${request.from}"`)
+    },
     async pay(request) {
       calls.push(request)
       if (request.from !== 'alice') throw new PaymentRequestError(404, `no local account "${request.from}"`)

@@ -57,14 +57,16 @@ export interface PaymentRequest {
 export interface PaymentsBackend {
   receivers(): readonly ReceiverView[]
   receiver(accountId: string): ReceiverView | undefined
-  /** Throws PaymentRequestError when the payment cannot start (unknown or non-local account). */
+  /** Throws PaymentRequestError when the payment cannot start (unknown or non-local account, no funds). */
+  check(request: Pick<PaymentRequest, 'from' | 'amount' | 'fixedDelivery'>): void
+  /** Runs the payment; calls check first. */
   pay(request: PaymentRequest): Promise<PaymentResult>
 }
 
 export class PaymentRequestError extends Error {
   override readonly name = 'PaymentRequestError'
   constructor(
-    readonly statusCode: 400 | 404 | 409,
+    readonly statusCode: 400 | 404 | 409 | 422,
     message: string,
   ) {
     super(message)
@@ -115,10 +117,10 @@ export const paymentsAdminPlugin: FastifyPluginAsync<{ backend: PaymentsBackend 
     const fields = parsePaymentBody(request.body)
     const aborted = new AbortController()
     const paymentRequest = { ...fields, from: request.params.id, signal: aborted.signal }
+    // Checked before answering 200: a payment that cannot start is a 4xx, not a stream with a failure in it.
+    backend.check(paymentRequest)
     const wantsStream = (request.headers.accept ?? '').includes('application/x-ndjson')
     if (!wantsStream) return resultToJson(await backend.pay(paymentRequest))
-    // Validate before answering 200: a payment that cannot start is a 4xx, not a stream with a failure in it.
-    if (backend.receiver(request.params.id) === undefined) throw new PaymentRequestError(404, `no local account "${request.params.id}"`)
     const out = new PassThrough()
     reply.raw.once('close', () => reply.raw.writableFinished || aborted.abort())
     let lastProgressAt = 0

@@ -50,6 +50,8 @@ export interface AdminServerOptions {
   readonly backend: AdminBackend
   readonly token: string
   readonly listen: ListenAddress
+  /** Where unexpected errors (500s) are reported; the response itself says only "internal error". */
+  readonly onInternalError?: (error: unknown) => void
   /** More routes (e.g. node plugins' fastify plugins), registered behind the same token and error handling. */
   readonly extend?: readonly ((app: FastifyInstance) => void | Promise<void>)[]
 }
@@ -84,7 +86,7 @@ function toNodeError(error: unknown): NodeError {
   return new NodeError('INTERNAL', 'internal error', { cause: error })
 }
 
-export function buildAdminApp({ backend, token }: Omit<AdminServerOptions, 'listen'>): FastifyInstance {
+export function buildAdminApp({ backend, token, onInternalError }: Omit<AdminServerOptions, 'listen'>): FastifyInstance {
   const app = fastify({ logger: false, bodyLimit: ADMIN_BODY_MAX_BYTES })
   app.addHook('onRequest', async (request, reply) => {
     if (!bearerMatches(request.headers.authorization, token)) {
@@ -93,7 +95,7 @@ export function buildAdminApp({ backend, token }: Omit<AdminServerOptions, 'list
   })
   app.setErrorHandler(async (error, _request, reply) => {
     const nodeError = toNodeError(error)
-    if (nodeError.code === 'INTERNAL') app.log.error(error)
+    if (nodeError.code === 'INTERNAL') onInternalError?.(error)
     return sendProblem(reply, nodeError)
   })
   app.setNotFoundHandler(async (request, reply) => sendProblem(reply, new NodeError('NOT_FOUND', `no route ${request.method} ${request.url}`)))

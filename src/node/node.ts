@@ -187,7 +187,13 @@ export function createNode(config: NodeConfig, options: NodeOptions = {}): IlpNo
     }
     manager.load()
     const extend = plugins.flatMap((p) => (p.registerAdmin === undefined ? [] : [(app: FastifyInstance) => p.registerAdmin!(app)]))
-    admin = await startAdminServer({ backend, token: config.admin.token, listen: config.admin.listen, extend })
+    admin = await startAdminServer({
+      backend,
+      token: config.admin.token,
+      listen: config.admin.listen,
+      extend,
+      onInternalError: (err) => logger.error({ err }, 'admin API request failed'),
+    })
     if (!LOOPBACK_HOSTS.includes(config.admin.listen.host)) {
       logger.warn({ admin: admin.url }, 'the admin API listens beyond loopback: keep its token secret and put TLS in front of it')
     }

@@ -3,7 +3,7 @@
  * the input; the envelope is kept under RAW). Throws only CodecError; see packet.ts for the API.
  */
 import { CodecError } from '../oer/errors.js'
-import { Reader, latin1 } from '../oer/reader.js'
+import { Reader, latin1, latin1At } from '../oer/reader.js'
 import { ILP_ADDRESS_MAX_LENGTH, isValidIlpAddress } from './address.js'
 import { ILP_TIMESTAMP_LENGTH, readIlpTimestamp } from './timestamp.js'
 import { CONDITION_LENGTH, FULFILLMENT_LENGTH, ILP_DATA_MAX_LENGTH, ILP_MESSAGE_MAX_LENGTH, isWellFormedCode } from './limits.js'
@@ -115,7 +115,9 @@ function rejectFrom(bytes: Uint8Array, body: Reader): IlpReject {
   }
   // Lenient UTF-8 here: a peer's malformed message text must not stop its Reject from being relayed
   // (the raw bytes are relayed unchanged anyway). Short ASCII messages skip TextDecoder's native call.
-  const message = isAscii(bytes, body.cursor, body.cursor + length) ? body.readLatin1(length) : utf8Lenient.decode(body.readOctetString(length))
+  const start = body.cursor
+  body.skip(length) // bounds check before looking at the bytes
+  const message = isAscii(bytes, start, start + length) ? latin1At(bytes, start, start + length) : utf8Lenient.decode(bytes.subarray(start, start + length))
   const data = readData(body)
   return { type: IlpPacketType.Reject, code, triggeredBy, message, data, [RAW]: envelopeOf(bytes, body) }
 }

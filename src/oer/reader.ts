@@ -140,7 +140,7 @@ export class Reader {
     this.need(length)
     const start = this.cursor
     this.cursor += length
-    return latin1Range(this.buffer, start, start + length)
+    return latin1At(this.buffer, start, start + length)
   }
 
   /** Variable-length octet string: length determinant then the bytes (a view of the input). */
@@ -245,10 +245,11 @@ const latin1Slice = Buffer.prototype.latin1Slice as (this: Uint8Array, start: nu
 
 /** Decodes bytes one char per byte (for ASCII fields; bytes above 0x7f become chars above 0x7f). */
 export function latin1(bytes: Uint8Array): string {
-  return latin1Range(bytes, 0, bytes.length)
+  return latin1At(bytes, 0, bytes.length)
 }
 
-function latin1Range(bytes: Uint8Array, start: number, end: number): string {
+/** Like `latin1` for `bytes[start..end)`, without creating a view; the caller has checked the bounds. */
+export function latin1At(bytes: Uint8Array, start: number, end: number): string {
   if (end - start <= 12) {
     // Up to 12 chars, concatenation yields a flat string; from 13 on V8 builds cons-strings that later
     // comparisons and regexes must flatten.

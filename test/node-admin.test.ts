@@ -1,6 +1,7 @@
 import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
 import { createNode, type IlpNode } from '../src/node/node.js'
+import { bearerMatches, buildAdminApp, type AdminBackend } from '../src/node/admin.js'
 import { isFulfill, isReject } from '../src/ilp/types.js'
 import { admin, ADMIN_TOKEN, sendPrepare, startFulfillingPeer, testConfig } from './node-harness.js'
 
@@ -184,5 +185,29 @@ describe('admin API', () => {
     assert.match(text, /^ilp_account_balance\{account="bob",asset_code="USD"\} 7$/m)
     assert.match(text, /^ilp_link_connected\{account="bob"\} 1$/m)
     assert.match(text, /^ilp_rates_stale 0$/m)
+  })
+})
+
+describe('admin app with a fake backend', () => {
+  test('an unexpected error is a 500 problem that reveals nothing, and is reported', async () => {
+    const reported: unknown[] = []
+    const backend = { listAccounts: () => { throw new Error('disk on fire: /secret/path') } } as unknown as AdminBackend
+    const app = buildAdminApp({ backend, token: ADMIN_TOKEN, onInternalError: (e) => reported.push(e) })
+    const r = await app.inject({ method: 'GET', url: '/accounts', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+    assert.equal(r.statusCode, 500)
+    assert.match(String(r.headers['content-type']), /application\/problem\+json/)
+    assert.equal(JSON.parse(r.body).detail, 'internal error')
+    assert.doesNotMatch(r.body, /secret/)
+    assert.equal(reported.length, 1)
+    await app.close()
+  })
+
+  test('bearerMatches: exact token only', () => {
+    assert.equal(bearerMatches(`Bearer ${ADMIN_TOKEN}`, ADMIN_TOKEN), true)
+    assert.equal(bearerMatches(`bearer ${ADMIN_TOKEN}`, ADMIN_TOKEN), true)
+    assert.equal(bearerMatches(`Bearer ${ADMIN_TOKEN}x`, ADMIN_TOKEN), false)
+    assert.equal(bearerMatches(ADMIN_TOKEN, ADMIN_TOKEN), false)
+    assert.equal(bearerMatches(undefined, ADMIN_TOKEN), false)
+    assert.equal(bearerMatches('Bearer ', ''), false, 'an empty token never matches')
   })
 })

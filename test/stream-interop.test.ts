@@ -170,6 +170,31 @@ describe('ilp-protocol-stream 2.7.1 through a connector with a rate and a packet
   })
 })
 
+describe('ilp-protocol-stream 2.7.1 limits', () => {
+  test('its server\'s receiveMax stops our sender at exactly that amount', async (t) => {
+    const plugin = memoryPlugin({ clientAddress: 'test.node.carol', assetCode: 'USD', assetScale: 6 }, async () => {
+      throw new Error('the server sends nothing in this test')
+    })
+    const server = await IlpStream.createServer({ plugin, serverSecret: randomBytes(32) })
+    t.after(() => server.close())
+    let received = 0n
+    server.on('connection', (conn: any) => {
+      conn.on('stream', (stream: any) => {
+        stream.setReceiveMax(2_500)
+        stream.on('money', (amount: string) => void (received += BigInt(amount)))
+      })
+    })
+    const net = fakeConnector((p) => plugin.deliver(p), { maxPacketAmount: 1_000n })
+    const { destinationAccount, sharedSecret } = server.generateAddressAndSecret()
+    const result = await pay({ destinationAccount, sharedSecret, sendPrepare: net.send, amount: 10_000n })
+    assert.equal(result.status, 'failed')
+    assert.equal(result.error?.code, 'STREAM_RECEIVER_LIMIT')
+    assert.equal(received, 2_500n)
+    assert.equal(result.amountDelivered, 2_500n)
+    assert.equal(result.amountSent, net.stats.sourceFulfilled)
+  })
+})
+
 describe('@interledger/pay and @interledger/stream-receiver 0.2.2', () => {
   test('@interledger/pay pays our receiver', async (t) => {
     const money: MoneyReceived[] = []

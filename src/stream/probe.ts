@@ -8,7 +8,7 @@ import { IlpErrorCode } from '../ilp/errors.js'
 import { Ratio } from '../money/ratio.js'
 import { FrameType } from './frames.js'
 import { sendStreamPacket, type PacketResult } from './send-packet.js'
-import { onAmountTooLarge, onTemporaryReject, packetAmountLimit } from './congestion.js'
+import { initialCongestion, onAmountTooLarge, onTemporaryReject, packetAmountLimit } from './congestion.js'
 import { noteReply, setupFrames, stopReason, PAYMENT_STREAM_ID, PayErrorCode, type PayLoop } from './payment.js'
 import { PROBE_AMOUNTS, PROBE_ROUNDS_MAX } from './limits.js'
 
@@ -39,6 +39,9 @@ export async function probeRate(loop: PayLoop): Promise<void> {
     const best = arrivals.filter((a) => a.received > 0n).sort((a, b) => (a.sent > b.sent ? -1 : 1))[0]
     if (best) {
       s.rate = Ratio.from(best.received, best.sent)
+      // Temporary errors on the larger probes say nothing about the packets to come: start them afresh,
+      // keeping only what F08 taught about the path.
+      s.congestion = initialCongestion(s.congestion.windowMax, s.congestion.maxPacketAmount)
       return
     }
     if (!retry && arrivals.length > 0) {

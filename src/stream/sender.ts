@@ -9,13 +9,11 @@ import type { Link } from '../link/types.js'
 import { Ratio } from '../money/ratio.js'
 import { deriveStreamKeys } from './crypto.js'
 import { FrameType, StreamErrorCode, type Frame } from './frames.js'
-import type { StreamPacket } from './packet.js'
-import { sendStreamPacket, type PacketContext, type PacketResult, type SendPrepare } from './send-packet.js'
-import { initialCongestion, isBackingOff, onAmountTooLarge, onFulfill, onTemporaryReject, packetsAllowed } from './congestion.js'
+import { sendStreamPacket, type PacketContext, type SendPrepare } from './send-packet.js'
+import { initialCongestion, isBackingOff, packetsAllowed } from './congestion.js'
 import {
   amountInFlight,
   isComplete,
-  noteReply,
   planPacket,
   setupFrames,
   PAYMENT_STREAM_ID,
@@ -28,6 +26,7 @@ import {
   type PayTarget,
 } from './payment.js'
 import { probeRate } from './probe.js'
+import { settle } from './settle.js'
 import { createIncomingHandler, type StreamIncomingHandler, type IncomingOptions } from './sender-incoming.js'
 import type { DataReceived, MoneyReceived } from './receive.js'
 import {
@@ -35,7 +34,6 @@ import {
   DEFAULT_EXPIRY_WINDOW_MS,
   DEFAULT_PACKETS_IN_FLIGHT_MAX,
   DEFAULT_SLIPPAGE,
-  RATE_FAILURES_MAX,
   SEQUENCE_MAX,
 } from './limits.js'
 
@@ -258,62 +256,6 @@ function launch(loop: PayLoop, packet: InFlight, wake: () => void): void {
       loop.report()
       wake()
     })
-}
-
-/** Applies one packet's answer to the payment (the "apply" half; the branches are the RFC's cases). */
-function settle(loop: PayLoop, packet: InFlight, result: PacketResult): void {
-  const { s, now } = loop
-  if (result.kind === 'fulfill') {
-    s.sent += packet.amount
-    s.delivered += result.reply?.amount ?? packet.minDelivery
-    s.packetsFulfilled++
-    s.rateFailures = 0
-    s.lastFulfillMs = now()
-    s.congestion = onFulfill(s.congestion, packet.amount)
-    if (result.reply) noteReply(s, result.reply)
-    return
-  }
-  const { code, message } = result.reject
-  s.packetsRejected++
-  s.rejectsByCode[code] = (s.rejectsByCode[code] ?? 0) + 1
-  if (result.reply) noteReply(s, result.reply)
-  if (code === IlpErrorCode.F99_APPLICATION_ERROR && result.reply) return settleStreamReject(loop, packet, result.reply)
-  if (code === IlpErrorCode.F08_AMOUNT_TOO_LARGE) {
-    const next = onAmountTooLarge(s.congestion, packet.amount, result.reject.data)
-    if (next) s.congestion = next
-    else s.error ??= { code, message: message || 'amount too large and no smaller amount can pass' }
-    return
-  }
-  if (code.startsWith('T') || code === IlpErrorCode.R00_TRANSFER_TIMED_OUT) {
-    s.congestion = onTemporaryReject(s.congestion, code, packet.amount, now())
-    return
-  }
-  s.error ??= { code, message: message || `final reject ${code}` }
-}
-
-function settleStreamReject(loop: PayLoop, packet: InFlight, reply: StreamPacket): void {
-  const { s, now } = loop
-  for (const f of reply.frames) {
-    if (f.type === FrameType.ConnectionClose) {
-      s.error ??= { code: PayErrorCode.RECEIVER_CLOSED, message: `receiver closed the connection (${StreamErrorCode[f.errorCode] ?? f.errorCode}) ${f.errorMessage}`.trim() }
-      return
-    }
-    if (f.type === FrameType.StreamClose && f.streamId === PAYMENT_STREAM_ID) {
-      s.error ??= { code: PayErrorCode.RECEIVER_CLOSED, message: `receiver closed the stream (${StreamErrorCode[f.errorCode] ?? f.errorCode}) ${f.errorMessage}`.trim() }
-      return
-    }
-  }
-  if (s.remoteRoom !== undefined && s.remoteRoom < packet.minDelivery) {
-    if (s.remoteRoom === 0n) s.error ??= { code: PayErrorCode.RECEIVER_LIMIT, message: 'the receiver accepts no more money on this stream' }
-    return // planPacket sizes the next packets to the room left
-  }
-  if (reply.amount < packet.minDelivery) {
-    s.rateFailures++
-    if (s.rateFailures >= RATE_FAILURES_MAX) {
-      s.error ??= { code: PayErrorCode.RATE_TOO_LOW, message: `delivered ${reply.amount} where at least ${packet.minDelivery} was required` }
-    }
-  }
-  s.congestion = onTemporaryReject(s.congestion, IlpErrorCode.F99_APPLICATION_ERROR, packet.amount, now())
 }
 
 /** Tells the receiver we are done (ConnectionClose in an unfulfillable 0-amount packet); best effort. */

@@ -1,0 +1,326 @@
+/**
+ * bench:connector (issue 6): packets/s, round trip, router CPU per packet and peak RSS of
+ *   sender → router → receiver, with 1, 10 and 100 packets in flight, for
+ *   - our node (createNode, memory ledger) as the router,
+ *   - ilp-connector 23.0.2 (ilp-plugin-btp / ilp-plugin-http accounts) as the router,
+ *   - no router at all (the bare link between the load generators),
+ * over BTP and over ILP over HTTP. Every router, sender and receiver is its own child process; the routers
+ * report their own CPU time and peak RSS. The routers are measured several times, interleaved, and the
+ * medians printed with the ratios (goal: ≥10× ilp-connector, ≥70% of the bare link).
+ *
+ *   npm run bench:connector            BENCH_RUNS=3 BENCH_MS=2000 BENCH_WARMUP_MS=500 by default
+ *   BENCH_TRANSPORTS=btp               only one transport
+ */
+import { fork, type ChildProcess } from 'node:child_process'
+import { createRequire } from 'node:module'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import type { RunOptions, RunResult } from './loadgen.js'
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 3)
+const DURATION_MS = Number(process.env.BENCH_MS ?? 2000)
+const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 500)
+const IN_FLIGHT = (process.env.BENCH_IN_FLIGHT ?? '1,10,100').split(',').map(Number)
+const TRANSPORTS = (process.env.BENCH_TRANSPORTS ?? 'btp,http').split(',') as ('btp' | 'http')[]
+const TOKEN = 'bench-token-0123456789abcdef0123456789abcdef'
+const THIS_FILE = fileURLToPath(import.meta.url)
+
+type Message = { kind: string; [key: string]: unknown }
+
+// ============================================================================================ child roles
+
+function send(message: Message): void {
+  process.send!(message)
+}
+
+function onParent(handlers: Record<string, (m: Message) => Promise<Message | void> | Message | void>): void {
+  process.on('message', (m: Message) => {
+    if (m.kind === 'exit') process.exit(0)
+    void Promise.resolve(handlers[m.kind]?.(m)).then((reply) => reply && send(reply))
+  })
+}
+
+function usage(): Message {
+  const cpu = process.cpuUsage()
+  return { kind: 'usage', cpuUs: cpu.user + cpu.system, maxRssKb: process.resourceUsage().maxRSS }
+}
+
+async function routerOurs(transport: 'btp' | 'http', receiverUrl?: string): Promise<void> {
+  const { createNode } = await import('../src/node/node.js')
+  const { parseConfig } = await import('../src/node/config.js')
+  const account = (id: string, link: object) => ({ id, relation: 'child', min_balance: '-1000000000000000000', ...link })
+  const accounts =
+    transport === 'btp'
+      ? [account('sender', { btp: { incoming_token: TOKEN } }), account('receiver', { btp: { incoming_token: TOKEN } })]
+      : [account('sender', { http: { incoming_token: TOKEN } }), account('receiver', { http: { url: receiverUrl, outgoing_token: TOKEN } })]
+  const node = createNode(
+    parseConfig({
+      ilp_address: 'test.router',
+      store: 'memory',
+      log_level: 'silent',
+      admin: { listen: '127.0.0.1:0', token: 'bench-admin-token-0123456789' },
+      [transport]: { listen: '127.0.0.1:0' },
+      accounts,
+    }),
+  )
+  await node.start()
+  onParent({ usage })
+  const url = node.listenerUrl(transport)!
+  send({ kind: 'ready', url, destination: 'test.router.receiver.bench' })
+}
+
+/** ilp-plugin-http listens with koa on every interface; the bench binds loopback only. */
+function koaOnLoopback(): void {
+  const requireFromPlugin = createRequire(createRequire(import.meta.url).resolve('ilp-plugin-http'))
+  const Koa = requireFromPlugin('koa') as { prototype: { listen(port: number): Server; callback(): Parameters<typeof createServer>[1] } }
+  Koa.prototype.listen = function (this: { callback(): Parameters<typeof createServer>[1] }, port: number): Server {
+    return createServer(this.callback()).listen(port, '127.0.0.1')
+  }
+}
+
+async function routerJs(transport: 'btp' | 'http', receiverUrl?: string): Promise<void> {
+  const requireHere = createRequire(import.meta.url)
+  const { createApp } = requireHere('ilp-connector') as { createApp(opts: object): { listen(): Promise<void> } }
+  // Rate limit as high as the bench goes (its default, 10,000 per minute, would answer T05); the middleware
+  // still runs, as in a deployment.
+  const common = { relation: 'child', assetCode: 'USD', assetScale: 9, rateLimit: { refillPeriod: 1000, refillCount: 1_000_000_000, capacity: 1_000_000_000 } }
+  let plugins: Record<string, object>
+  if (transport === 'btp') {
+    const BtpPlugin = requireHere('ilp-plugin-btp') as new (o: object) => object
+    plugins = {
+      sender: new BtpPlugin({ listener: { port: 0, secret: TOKEN, wsOpts: { host: '127.0.0.1', port: 0 } } }),
+      receiver: new BtpPlugin({ listener: { port: 0, secret: TOKEN, wsOpts: { host: '127.0.0.1', port: 0 } } }),
+    }
+  } else {
+    koaOnLoopback()
+    const PluginHttp = requireHere('ilp-plugin-http') as new (o: object) => object
+    plugins = {
+      sender: new PluginHttp({ incoming: { port: 0, staticToken: TOKEN }, outgoing: { url: 'http://127.0.0.1:9/unused', staticToken: TOKEN } }),
+      receiver: new PluginHttp({ incoming: { port: 0, staticToken: TOKEN }, outgoing: { url: receiverUrl, staticToken: TOKEN } }),
+    }
+  }
+  const app = createApp({
+    env: 'test',
+    ilpAddress: 'test.jsrouter',
+    backend: 'one-to-one',
+    spread: 0,
+    accounts: { sender: { ...common, plugin: plugins.sender }, receiver: { ...common, plugin: plugins.receiver } },
+  })
+  const listening = app.listen()
+  onParent({ usage })
+  if (transport === 'btp') {
+    const port = async (p: object): Promise<number> => {
+      for (;;) {
+        const address = (p as { _wss?: { address(): AddressInfo | null } })._wss?.address()
+        if (address) return address.port
+        await new Promise((r) => setTimeout(r, 5))
+      }
+    }
+    send({
+      kind: 'ready',
+      url: `btp+ws://sender:${TOKEN}@127.0.0.1:${await port(plugins.sender!)}`,
+      receiverUrl: `btp+ws://receiver:${TOKEN}@127.0.0.1:${await port(plugins.receiver!)}`,
+      destination: 'test.jsrouter.receiver.bench',
+    })
+    await listening
+    send({ kind: 'listening' })
+  } else {
+    await listening
+    const server = (plugins.sender as { _httpServer: Server })._httpServer
+    if (!server.listening) await new Promise((resolve) => server.once('listening', resolve))
+    const port = (server.address() as AddressInfo).port
+    send({ kind: 'ready', url: `http://127.0.0.1:${port}/`, destination: 'test.jsrouter.receiver.bench' })
+  }
+}
+
+async function loadgenRole(role: string, args: Record<string, string>): Promise<void> {
+  const lg = await import('./loadgen.js')
+  switch (role) {
+    case 'receiver-btp': {
+      await lg.startBtpReceiverClient(args.url!)
+      return send({ kind: 'ready' })
+    }
+    case 'receiver-btp-server': {
+      const r = await lg.startBtpReceiverServer()
+      return send({ kind: 'ready', url: r.url, destination: 'test.bare.receiver' })
+    }
+    case 'receiver-http': {
+      const r = await lg.startHttpReceiver()
+      return send({ kind: 'ready', url: r.url, destination: 'test.bare.receiver' })
+    }
+    case 'sender-btp': {
+      const s = await lg.startBtpSender(args.url!, args.destination!)
+      onParent({ run: async (m) => ({ kind: 'result', result: await s.run(m.options as RunOptions) }) })
+      return send({ kind: 'ready' })
+    }
+    case 'sender-http': {
+      const s = lg.startHttpSender(args.url!, TOKEN, args.destination!, args.contentType)
+      onParent({ run: async (m) => ({ kind: 'result', result: await s.run(m.options as RunOptions) }) })
+      return send({ kind: 'ready' })
+    }
+  }
+}
+
+async function child(role: string, args: Record<string, string>): Promise<void> {
+  process.on('disconnect', () => process.exit(0))
+  if (role === 'router-ours') return routerOurs(args.transport as 'btp' | 'http', args.receiverUrl)
+  if (role === 'router-js') return routerJs(args.transport as 'btp' | 'http', args.receiverUrl)
+  if (!['sender-btp', 'sender-http'].includes(role)) onParent({})
+  return loadgenRole(role, args)
+}
+
+// ============================================================================================ orchestrator
+
+class Proc {
+  private readonly waiters: { kind: string; resolve(m: Message): void }[] = []
+  private readonly inbox: Message[] = []
+  readonly child: ChildProcess
+  constructor(role: string, args: Record<string, string | undefined>) {
+    const clean = Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined))
+    // BENCH_PROFILE_DIR=<dir>: the routers write V8 CPU profiles there (open them in Chrome DevTools).
+    const profile = process.env.BENCH_PROFILE_DIR !== undefined && role.startsWith('router') ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : []
+    this.child = fork(THIS_FILE, ['--role', role, JSON.stringify(clean)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: profile })
+    this.child.on('message', (m: Message) => {
+      const i = this.waiters.findIndex((w) => w.kind === m.kind)
+      if (i >= 0) this.waiters.splice(i, 1)[0]!.resolve(m)
+      else this.inbox.push(m)
+    })
+  }
+  next(kind: string): Promise<Message> {
+    const i = this.inbox.findIndex((m) => m.kind === kind)
+    if (i >= 0) return Promise.resolve(this.inbox.splice(i, 1)[0]!)
+    return new Promise((resolve) => this.waiters.push({ kind, resolve }))
+  }
+  async ask(message: Message, reply: string): Promise<Message> {
+    this.child.send(message)
+    return this.next(reply)
+  }
+  stop(): void {
+    if (this.child.connected) this.child.send({ kind: 'exit' })
+  }
+}
+
+interface Path {
+  name: string
+  transport: 'btp' | 'http'
+  sender: Proc
+  router?: Proc
+  procs: Proc[]
+}
+
+async function startPath(name: string, transport: 'btp' | 'http'): Promise<Path> {
+  const procs: Proc[] = []
+  const spawn = (role: string, args: Record<string, string | undefined> = {}): Proc => {
+    const p = new Proc(role, args)
+    procs.push(p)
+    return p
+  }
+  let router: Proc | undefined
+  let target: Message
+  if (transport === 'btp') {
+    if (name === 'bare link') {
+      target = await spawn('receiver-btp-server').next('ready')
+    } else {
+      router = spawn(name === 'ours' ? 'router-ours' : 'router-js', { transport })
+      target = await router.next('ready')
+      const receiverUrl = name === 'ours' ? `btp+ws://receiver:${TOKEN}@${new URL(target.url as string).host}` : (target.receiverUrl as string)
+      await spawn('receiver-btp', { url: receiverUrl }).next('ready')
+    }
+  } else {
+    const receiver = await spawn('receiver-http').next('ready')
+    if (name === 'bare link') target = receiver
+    else {
+      router = spawn(name === 'ours' ? 'router-ours' : 'router-js', { transport, receiverUrl: receiver.url as string })
+      target = await router.next('ready')
+      if (name === 'ours') target = { ...target, url: `${target.url as string}/accounts/sender/ilp` }
+    }
+  }
+  const senderUrl = transport === 'btp' && name === 'ours' ? `btp+ws://sender:${TOKEN}@${new URL(target.url as string).host}` : (target.url as string)
+  const sender = spawn(transport === 'btp' ? 'sender-btp' : 'sender-http', {
+    url: senderUrl,
+    destination: target.destination as string,
+    contentType: name === 'ilp-connector' ? 'application/ilp+octet-stream' : undefined,
+  })
+  await sender.next('ready')
+  if (transport === 'btp' && name === 'ilp-connector') await router!.next('listening')
+  return { name, transport, sender, ...(router !== undefined && { router }), procs }
+}
+
+interface Sample {
+  result: RunResult
+  cpuUsPerPacket: number
+  maxRssKb: number
+}
+
+async function measure(path: Path, inFlight: number): Promise<Sample> {
+  const before = path.router ? await path.router.ask({ kind: 'usage' }, 'usage') : undefined
+  const options: RunOptions = { inFlight, warmupMs: WARMUP_MS, durationMs: DURATION_MS }
+  const { result } = (await path.sender.ask({ kind: 'run', options }, 'result')) as unknown as { result: RunResult }
+  const after = path.router ? await path.router.ask({ kind: 'usage' }, 'usage') : undefined
+  // CPU over warmup + measurement, divided by the packets of both (the warmup runs at the same rate).
+  const packetsIncludingWarmup = result.packets * ((WARMUP_MS + DURATION_MS) / DURATION_MS)
+  const cpuUsPerPacket = before && after ? ((after.cpuUs as number) - (before.cpuUs as number)) / packetsIncludingWarmup : NaN
+  return { result, cpuUsPerPacket, maxRssKb: after ? (after.maxRssKb as number) : NaN }
+}
+
+const median = (xs: number[]): number => {
+  const s = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b)
+  return s.length === 0 ? NaN : s[Math.floor((s.length - 1) / 2)]!
+}
+const fmt = (x: number, digits = 0): string => (Number.isNaN(x) ? '–' : x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }))
+
+async function benchTransport(transport: 'btp' | 'http'): Promise<void> {
+  const names = ['ours', 'ilp-connector', 'bare link']
+  const paths: Path[] = []
+  for (const name of names) paths.push(await startPath(name, transport))
+  const samples = new Map<string, Sample[]>()
+  try {
+    for (let run = 0; run < RUNS; run++) {
+      for (const inFlight of IN_FLIGHT) {
+        for (const path of paths) {
+          const sample = await measure(path, inFlight)
+          const key = `${path.name}|${inFlight}`
+          samples.set(key, [...(samples.get(key) ?? []), sample])
+          const r = sample.result
+          const rejects = r.rejected > 0 ? ` REJECTED ${r.rejected} ${JSON.stringify(r.rejectCodes)}` : ''
+          process.stderr.write(`  run ${run + 1} ${transport} ${path.name.padEnd(13)} ${String(inFlight).padStart(3)} in flight: ${fmt(r.packetsPerSecond)} packets/s${rejects}\n`)
+        }
+      }
+    }
+  } finally {
+    for (const path of paths) for (const p of path.procs) p.stop()
+  }
+  printTable(transport, names, samples)
+}
+
+function printTable(transport: string, names: string[], samples: Map<string, Sample[]>): void {
+  console.log(`\n${transport === 'btp' ? 'BTP over WebSocket' : 'ILP over HTTP (sync)'}: sender → router → receiver, medians of ${RUNS} interleaved runs of ${DURATION_MS} ms`)
+  console.log('| router | in flight | packets/s | p50 | p99 | router CPU/packet | router peak RSS | vs ilp-connector | vs bare link |')
+  console.log('|---|---|---|---|---|---|---|---|---|')
+  for (const inFlight of IN_FLIGHT) {
+    const rate = (name: string) => median((samples.get(`${name}|${inFlight}`) ?? []).map((s) => s.result.packetsPerSecond))
+    for (const name of names) {
+      const list = samples.get(`${name}|${inFlight}`) ?? []
+      const pps = rate(name)
+      const p50 = median(list.map((s) => s.result.p50Us))
+      const p99 = median(list.map((s) => s.result.p99Us))
+      const cpu = median(list.map((s) => s.cpuUsPerPacket))
+      const rss = Math.max(...list.map((s) => s.maxRssKb))
+      const vsJs = name === 'ours' ? `${fmt(pps / rate('ilp-connector'), 1)}×` : ''
+      const vsBare = name === 'bare link' ? '' : `${fmt((100 * pps) / rate('bare link'))}%`
+      console.log(
+        `| ${name} | ${inFlight} | ${fmt(pps)} | ${fmt(p50)} µs | ${fmt(p99)} µs | ${fmt(cpu)} µs | ${Number.isFinite(rss) ? fmt(rss / 1024) + ' MB' : '–'} | ${vsJs} | ${vsBare} |`,
+      )
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const roleAt = process.argv.indexOf('--role')
+  if (roleAt >= 0) return child(process.argv[roleAt + 1]!, JSON.parse(process.argv[roleAt + 2] ?? '{}'))
+  console.log(`bench:connector — Node ${process.version}, ${RUNS} runs × ${DURATION_MS} ms (+${WARMUP_MS} ms warmup), in flight ${IN_FLIGHT.join('/')}`)
+  for (const transport of TRANSPORTS) await benchTransport(transport)
+}
+
+await main()

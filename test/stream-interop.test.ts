@@ -170,6 +170,32 @@ describe('ilp-protocol-stream 2.7.1 through a connector with a rate and a packet
   })
 })
 
+describe('ilp-protocol-stream 2.7.1 data', () => {
+  test('our sender\'s data reaches its server\'s stream byte for byte', async (t) => {
+    const plugin = memoryPlugin({ clientAddress: 'test.node.carol', assetCode: 'USD', assetScale: 6 }, async () => {
+      throw new Error('the server sends nothing in this test')
+    })
+    const server = await IlpStream.createServer({ plugin, serverSecret: randomBytes(32) })
+    t.after(() => server.close())
+    const chunks: Buffer[] = []
+    let received = 0n
+    server.on('connection', (conn: any) => {
+      conn.on('stream', (stream: any) => {
+        stream.setReceiveMax('18446744073709551615')
+        stream.on('money', (amount: string) => void (received += BigInt(amount)))
+        stream.on('data', (chunk: Buffer) => void chunks.push(chunk))
+      })
+    })
+    const bytes = randomBytes(40_000)
+    const { destinationAccount, sharedSecret } = server.generateAddressAndSecret()
+    const result = await pay({ destinationAccount, sharedSecret, sendPrepare: (p) => plugin.deliver(p), amount: 5_000n, data: bytes, maxPacketAmount: 1_000n })
+    assert.equal(result.status, 'completed', JSON.stringify(result.error))
+    assert.equal(received, 5_000n)
+    await new Promise((r) => setImmediate(r))
+    assert.ok(Buffer.concat(chunks).equals(bytes), `got ${Buffer.concat(chunks).length} of ${bytes.length} bytes`)
+  })
+})
+
 describe('ilp-protocol-stream 2.7.1 limits', () => {
   test('its server\'s receiveMax stops our sender at exactly that amount', async (t) => {
     const plugin = memoryPlugin({ clientAddress: 'test.node.carol', assetCode: 'USD', assetScale: 6 }, async () => {

@@ -47,3 +47,5 @@ export const RATE_FAILURES_MAX = 5
 export const CLOSE_TIMEOUT_MS = 2_000
 /** Receiver: money events a `money()` iterator may fall behind before it is ended with an overflow error. */
 export const MONEY_FEED_QUEUE_MAX = 10_000
+/** Sender: bytes of StreamData per packet (ILP data ≤ 32767 bytes, RFC 27; leaves room for the other frames). */
+export const STREAM_DATA_PER_PACKET_MAX = 16_384

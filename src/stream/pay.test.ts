@@ -211,4 +211,27 @@ describe('pay() → receiver', () => {
     assert.equal(result.status, 'completed')
     assert.equal(await seen, 10_000n)
   })
+
+  test('data on the payment stream arrives in order and exactly once, with money and through rejects', async (t) => {
+    const chunks: Uint8Array[] = []
+    const { receiver, credited, credentials } = setup(t, { onData: (e) => void chunks.push(e.data) })
+    const bytes = randomBytes(100_000)
+    const net = fakeConnector(receiver.handlePrepare, {
+      maxPacketAmount: 2_000n,
+      intercept: (p, i) => (p.amount > 0n && i % 7 === 5 ? t04() : undefined),
+    })
+    const result = await pay({ ...credentials, sendPrepare: net.send, amount: 10_000n, data: bytes })
+    assert.equal(result.status, 'completed', JSON.stringify(result.error))
+    assert.equal(credited(), 10_000n)
+    assert.ok(Buffer.concat(chunks).equals(bytes))
+  })
+
+  test('data only (amount 0) is delivered too', async (t) => {
+    const chunks: Uint8Array[] = []
+    const { receiver, credited, credentials } = setup(t, { onData: (e) => void chunks.push(e.data) })
+    const result = await pay({ ...credentials, sendPrepare: receiver.handlePrepare, amount: 0n, data: Buffer.from('hello, receiver') })
+    assert.equal(result.status, 'completed', JSON.stringify(result.error))
+    assert.equal(Buffer.concat(chunks).toString(), 'hello, receiver')
+    assert.equal(credited(), 0n)
+  })
 })

@@ -6,6 +6,7 @@ import { Ratio } from '../money/ratio.js'
 import { packetAmountLimit, type CongestionState } from './congestion.js'
 import { FrameType, type Frame, type StreamMaxMoneyFrame } from './frames.js'
 import { DEFAULT_PAY_IDLE_TIMEOUT_MS } from './limits.js'
+import { dataDone, raiseRemoteConnectionMax, raiseRemoteMax, type Chunk, type DataSendState } from './data-send.js'
 import type { StreamPacket } from './packet.js'
 import type { PacketContext } from './send-packet.js'
 
@@ -59,6 +60,8 @@ export const PayErrorCode = {
 export interface InFlight {
   readonly amount: bigint
   readonly minDelivery: bigint
+  /** Bytes of the payment stream's data this packet carries. */
+  readonly chunk?: Chunk
 }
 
 export interface PaymentState {
@@ -81,6 +84,8 @@ export interface PaymentState {
   destinationAsset?: { readonly code: string; readonly scale: number }
   lastFulfillMs: number
   error?: PayError
+  /** Bytes to deliver on the payment stream, if the caller gave any. */
+  data?: DataSendState
 }
 
 export function amountInFlight(s: PaymentState): bigint {
@@ -95,8 +100,13 @@ function deliveryInFlight(s: PaymentState): bigint {
   return total
 }
 
-export function isComplete(s: PaymentState): boolean {
+export function moneyComplete(s: PaymentState): boolean {
   return s.target.kind === 'source' ? s.sent >= s.target.amount : s.delivered >= s.target.amount
+}
+
+/** The money target is met and every byte of data (if any) acknowledged. */
+export function isComplete(s: PaymentState): boolean {
+  return moneyComplete(s) && dataDone(s.data)
 }
 
 /** ⌊amount × r⌋ and ⌈amount / r⌉ with exact bigints. */
@@ -154,6 +164,8 @@ export function noteReply(s: PaymentState, reply: StreamPacket): void {
   for (const f of reply.frames) {
     if (f.type === FrameType.ConnectionAssetDetails && s.destinationAsset === undefined) s.destinationAsset = { code: f.sourceAssetCode, scale: f.sourceAssetScale }
     if (f.type === FrameType.StreamMaxMoney && f.streamId === PAYMENT_STREAM_ID) s.remoteRoom = roomOf(f)
+    if (s.data && f.type === FrameType.StreamMaxData && f.streamId === PAYMENT_STREAM_ID) raiseRemoteMax(s.data, f.maxOffset)
+    if (s.data && f.type === FrameType.ConnectionMaxData) raiseRemoteConnectionMax(s.data, f.maxOffset)
   }
 }
 

@@ -44,6 +44,10 @@ export async function probeRate(loop: PayLoop): Promise<void> {
       s.congestion = initialCongestion(s.congestion.windowMax, s.congestion.maxPacketAmount)
       return
     }
+    if (arrivals.length > 0 && s.target.amount === 0n) {
+      s.rate = Ratio.ZERO // data only: any authentic answer will do, no money moves
+      return
+    }
     if (!retry && arrivals.length > 0) {
       s.error = { code: PayErrorCode.RATE_TOO_LOW, message: 'probes arrived as 0: the exchange rate is zero' }
       return

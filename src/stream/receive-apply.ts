@@ -92,13 +92,15 @@ export function replyFrames(conn: ConnectionRecord, control: ControlEffects, out
     return frames
   }
   const probe = outcome.kind === 'reject' && outcome.reason === 'unfulfillable'
+  const carriedData = outcome.kind === 'fulfill' && outcome.data.length > 0
   if (control.setup || probe) {
     frames.push(
       { type: FrameType.ConnectionAssetDetails, sourceAssetCode: ours.assetCode, sourceAssetScale: ours.assetScale },
       { type: FrameType.ConnectionMaxStreamId, maxStreamId: conn.maxStreamId },
-      { type: FrameType.ConnectionMaxData, maxOffset: conn.connectionMaxData },
     )
   }
+  // The connection's data window moves as data is consumed: re-advertise it whenever it may have grown.
+  if (control.setup || probe || carriedData) frames.push({ type: FrameType.ConnectionMaxData, maxOffset: conn.connectionMaxData })
   for (const id of control.touchedStreams) {
     const s = conn.streams.get(id)
     if (s === undefined) continue

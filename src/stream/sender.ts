@@ -14,6 +14,7 @@ import { initialCongestion, isBackingOff, packetsAllowed } from './congestion.js
 import {
   amountInFlight,
   isComplete,
+  moneyComplete,
   planPacket,
   setupFrames,
   PAYMENT_STREAM_ID,
@@ -27,6 +28,7 @@ import {
 } from './payment.js'
 import { probeRate } from './probe.js'
 import { settle } from './settle.js'
+import { chunkFrame, chunkReady, newDataSend, takeChunk } from './data-send.js'
 import { createIncomingHandler, type StreamIncomingHandler, type IncomingOptions } from './sender-incoming.js'
 import type { DataReceived, MoneyReceived } from './receive.js'
 import {
@@ -66,6 +68,8 @@ export interface PayOptions {
   readonly signal?: AbortSignal
   readonly now?: () => number
   readonly onProgress?: (progress: PayProgress) => void
+  /** Bytes to deliver in order on the payment stream with the money (StreamData); done when all are acknowledged. */
+  readonly data?: Uint8Array
   /**
    * Two-way STREAM: with `sourceAddress`, the receiver may send us packets. `listen` is called with our handler
    * for Prepares addressed to `sourceAddress` while the payment runs, and returns a function that unregisters it.
@@ -103,6 +107,7 @@ export async function pay(options: PayOptions): Promise<PayResult> {
   const now = options.now ?? Date.now
   const startMs = now()
   const target = targetOf(options)
+  const slippage = slippageOf(options)
   const send = options.sendPrepare ?? options.link?.send.bind(options.link)
   if (send === undefined) throw new TypeError('pay() needs sendPrepare or link')
   const ctx: PacketContext = {
@@ -125,6 +130,7 @@ export async function pay(options: PayOptions): Promise<PayResult> {
     rateFailures: 0,
     remoteKnowsUs: false,
     lastFulfillMs: startMs,
+    ...(options.data !== undefined && options.data.length > 0 && { data: newDataSend(options.data) }),
   }
   let sequence = 0n
   const nextSequence = (): bigint | undefined => (sequence + 1n >= SEQUENCE_MAX ? undefined : ++sequence)
@@ -133,9 +139,9 @@ export async function pay(options: PayOptions): Promise<PayResult> {
 
   const unlisten = listenIncoming(options, ctx, now)
   try {
-    if (target.amount > 0n) {
+    if (target.amount > 0n || s.data !== undefined) {
       await probeRate(loop)
-      if (!s.error) setMinRate(s, options)
+      if (!s.error) setMinRate(s, slippage, options)
       if (!s.error) await sendMoney(loop)
       await closeConnection(loop)
     }
@@ -165,13 +171,18 @@ function targetOf(options: PayOptions): PayTarget {
   return amount !== undefined ? { kind: 'source', amount } : { kind: 'delivery', amount: value }
 }
 
-function setMinRate(s: PaymentState, options: PayOptions): void {
+/** The caller's slippage as an exact ratio in [0, 1]; a bad value is a programmer error (thrown before sending). */
+function slippageOf(options: PayOptions): Ratio {
   const slippage = options.slippage === undefined ? Ratio.from(DEFAULT_SLIPPAGE.num, DEFAULT_SLIPPAGE.den) : options.slippage instanceof Ratio ? options.slippage : Ratio.fromDecimal(options.slippage)
   if (slippage.compare(Ratio.ONE) > 0) throw new RangeError('slippage must be between 0 and 1')
+  return slippage
+}
+
+function setMinRate(s: PaymentState, slippage: Ratio, options: PayOptions): void {
   const rate = s.rate!
   let minRate = rate.mul(Ratio.from(slippage.den - slippage.num, slippage.den))
   const floor = options.minExchangeRate
-  if (floor !== undefined) {
+  if (floor !== undefined && s.target.amount > 0n) {
     if (rate.compare(floor) < 0) {
       s.error = { code: PayErrorCode.RATE_TOO_LOW, message: `probed rate ${rate.toDecimalString()} is below the minimum ${floor.toDecimalString()}` }
       return
@@ -217,7 +228,7 @@ async function sendMoney(loop: PayLoop): Promise<void> {
       }
       const t = now()
       const backingOff = isBackingOff(s.congestion, t)
-      const next = !backingOff && s.inFlight.size < packetsAllowed(s.congestion) ? planPacket(s) : undefined
+      const next = !backingOff && s.inFlight.size < packetsAllowed(s.congestion) ? (planPacket(s) ?? planDataOnly(s)) : undefined
       if (next) {
         launch(loop, next, waker.wake)
         continue
@@ -235,6 +246,13 @@ async function sendMoney(loop: PayLoop): Promise<void> {
   }
 }
 
+/** A zero-amount packet to carry data once the money needs no more packets. */
+function planDataOnly(s: PaymentState): InFlight | undefined {
+  if (s.error || !chunkReady(s.data)) return undefined
+  if (!moneyComplete(s) && planPacket(s) !== undefined) return undefined
+  return { amount: 0n, minDelivery: 0n }
+}
+
 function launch(loop: PayLoop, packet: InFlight, wake: () => void): void {
   const { s, ctx, options } = loop
   const sequence = loop.nextSequence()
@@ -242,8 +260,12 @@ function launch(loop: PayLoop, packet: InFlight, wake: () => void): void {
     s.error = { code: PayErrorCode.SEQUENCE_EXHAUSTED, message: 'the connection has sent 2^31 packets' }
     return
   }
+  const chunk = takeChunk(s.data)
+  const frames: Frame[] = [...setupFrames(s, options)]
+  if (packet.amount > 0n) frames.push({ type: FrameType.StreamMoney, streamId: PAYMENT_STREAM_ID, shares: packet.amount })
+  if (chunk) frames.push(chunkFrame(s.data!, PAYMENT_STREAM_ID, chunk))
+  packet = chunk ? { ...packet, chunk } : packet
   s.inFlight.set(sequence, packet)
-  const frames: Frame[] = [...setupFrames(s, options), { type: FrameType.StreamMoney, streamId: PAYMENT_STREAM_ID, shares: packet.amount }]
   sendStreamPacket(ctx, { sequence, amount: packet.amount, minDelivery: packet.minDelivery, frames, fulfillable: true })
     .then(
       (result) => settle(loop, packet, result),

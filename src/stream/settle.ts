@@ -10,10 +10,15 @@ import type { PacketResult } from './send-packet.js'
 import { onAmountTooLarge, onFulfill, onTemporaryReject } from './congestion.js'
 import { noteReply, PAYMENT_STREAM_ID, PayErrorCode, type InFlight, type PayLoop } from './payment.js'
 import { RATE_FAILURES_MAX } from './limits.js'
+import { chunkAcked, chunkLost } from './data-send.js'
 
 /** Applies one packet's answer to the payment (the "apply" half; the branches are the RFC's cases). */
 export function settle(loop: PayLoop, packet: InFlight, result: PacketResult): void {
   const { s, now } = loop
+  if (packet.chunk && s.data) {
+    if (result.kind === 'fulfill') chunkAcked(s.data, packet.chunk)
+    else chunkLost(s.data, packet.chunk)
+  }
   if (result.kind === 'fulfill') {
     s.sent += packet.amount
     s.delivered += result.reply?.amount ?? packet.minDelivery

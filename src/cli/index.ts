@@ -13,5 +13,7 @@ program.name('ilp').description('An Interledger node: router, sender and receive
 ;(await import('./ledger.js')).register(program)
 ;(await import('./status.js')).register(program)
 ;(await import('./decode.js')).register(program)
+;(await import('./pay.js')).register(program)
+;(await import('./receive.js')).register(program)
 
 await program.parseAsync(process.argv)

@@ -25,7 +25,10 @@ export function register(program: Command): void {
           if (e instanceof ConfigError) throw new CliError(e.message)
           throw e
         }
-        const node = createNode(config)
+        // SPSP and local payments (src/spsp/node-plugin.ts): receivers for local accounts, `ilp pay` / `ilp receive`.
+        const { spspNodePlugin } = await import('../spsp/node-plugin.js')
+        const spsp = spspNodePlugin({ ...(config.spsp?.defaultAccount !== undefined && { defaultAccount: config.spsp.defaultAccount }), ...(config.spsp?.publicUrl !== undefined && { publicUrl: config.spsp.publicUrl }) })
+        const node = createNode(config, { plugins: [spsp] })
         await node.start()
         const lines = [
           `ilp node running`,

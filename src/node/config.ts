@@ -8,7 +8,7 @@ import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import type { Account } from '../accounts/types.js'
 import { accountSchema, sharedIncomingToken, toAccount, AccountConfigError } from './account-config.js'
-import { assetCode, assetScale, decimal, formatIssues, ilpAddress, integer, listen, type ListenAddress } from './config-values.js'
+import { accountId, assetCode, assetScale, decimal, formatIssues, ilpAddress, integer, listen, type ListenAddress } from './config-values.js'
 import { applyEnvOverrides, EnvOverrideError } from './config-env.js'
 import { DEFAULT_ADMIN_LISTEN, DEFAULT_STORE } from './config-defaults.js'
 
@@ -54,6 +54,8 @@ export const configSchema = z.strictObject({
   accounts: z.array(z.unknown()).max(ACCOUNTS_MAX).default([]),
   btp: listenerSchema.optional(),
   http: listenerSchema.optional(),
+  /** SPSP on the HTTP listener (src/spsp/node-plugin.ts): the account at /.well-known/pay, the public base URL. */
+  spsp: z.strictObject({ default_account: accountId.optional(), public_url: z.url({ protocol: /^https?$/ }).optional() }).optional(),
 })
 
 export type StoreConfig = { kind: 'memory' } | { kind: 'sqlite'; path: string }
@@ -79,6 +81,7 @@ export interface NodeConfig {
   readonly accounts: readonly Account[]
   readonly btp?: { readonly listen?: ListenAddress }
   readonly http?: { readonly listen?: ListenAddress }
+  readonly spsp?: { readonly defaultAccount?: string; readonly publicUrl?: string }
 }
 
 export class ConfigError extends Error {
@@ -162,6 +165,12 @@ export function parseConfig(raw: unknown): NodeConfig {
     accounts,
     ...(c.btp !== undefined && { btp: c.btp }),
     ...(c.http !== undefined && { http: c.http }),
+    ...(c.spsp !== undefined && {
+      spsp: {
+        ...(c.spsp.default_account !== undefined && { defaultAccount: c.spsp.default_account }),
+        ...(c.spsp.public_url !== undefined && { publicUrl: c.spsp.public_url }),
+      },
+    }),
   }
 }
 

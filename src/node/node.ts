@@ -4,6 +4,7 @@
  * those added at run time), the parent's ILDCP (when ilp_address is unset), and the admin API.
  * Nothing listens until start(); stop() undoes start() and closes the store.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { FastifyInstance } from 'fastify'
@@ -46,6 +47,8 @@ export interface NodePlugin {
   readonly name: string
   readonly transport?: Transport
   registerAdmin?(app: FastifyInstance): void | Promise<void>
+  /** Non-ILP requests on the HTTP listener (e.g. SPSP); resolve true when answered, false to pass. */
+  httpRequest?(req: IncomingMessage, res: ServerResponse): Promise<boolean>
   /** Called after the connector closed, before the ledger does. */
   stop?(): Promise<void> | void
 }
@@ -144,6 +147,11 @@ export function createNode(config: NodeConfig, options: NodeOptions = {}): IlpNo
   const transports: Transport[] = (options.transports ?? defaultTransports).flatMap((make) => make(config) ?? [])
   const listenerUrl = (name: string) => transports.find((t) => t.name === name)?.url
   const plugins = (options.plugins ?? []).map((make) => make({ config, connector, ledger, logger, now, listenerUrl }))
+  /** The plugins' HTTP handlers in order; the first to answer wins. */
+  const pluginHttpRequest = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+    for (const p of plugins) if (p.httpRequest !== undefined && (await p.httpRequest(req, res))) return true
+    return false
+  }
   for (const plugin of plugins) if (plugin.transport !== undefined) transports.push(plugin.transport)
   const manager = createAccountManager({ connector, store: accountStore, configAccounts: config.accounts, transports, routes: routeStore, logger })
   const startedAt = now()
@@ -183,6 +191,7 @@ export function createNode(config: NodeConfig, options: NodeOptions = {}): IlpNo
         address: () => connector.address ?? '',
         attach: (accountId, link) => manager.attach(accountId, link, t.name),
         detach: (accountId, link) => manager.detach(accountId, link),
+        httpRequest: pluginHttpRequest,
       })
     }
     manager.load()

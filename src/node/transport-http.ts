@@ -23,7 +23,12 @@ export function httpTransport(config: NodeConfig): Transport {
       ctx = context
       const listen = config.http?.listen
       if (listen === undefined) return
-      server = await createHttpLinkServer({ listen, authenticate: (u, t) => authenticate(u, t), log: context.log })
+      server = await createHttpLinkServer({
+        listen,
+        authenticate: (u, t) => authenticate(u, t),
+        log: context.log,
+        ...(context.httpRequest && { otherRequests: (req, res) => context.httpRequest!(req, res) }),
+      })
     },
     accountsChanged(accounts: readonly Account[]) {
       authenticate = createTokenAuthenticator(incomingTokens(accounts, (a) => a.http?.incomingToken))

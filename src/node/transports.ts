@@ -10,6 +10,7 @@
  * Links that appear on their own (a peer dialling our BTP server and authenticating as an account) are handed
  * to the node with ctx.attach(accountId, link); when such a socket goes, ctx.detach(accountId, link).
  */
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Account } from '../accounts/types.js'
 import type { Link } from '../link/types.js'
 import type { LinkLogger } from '../link/log.js'
@@ -23,6 +24,8 @@ export interface TransportContext {
   attach(accountId: string, link: Link): void
   /** That link went away; the account has no link until another attaches. */
   detach(accountId: string, link: Link): void
+  /** Non-ILP requests on a shared HTTP listener (e.g. SPSP from a plugin); resolves false when nobody answered. */
+  httpRequest?(req: IncomingMessage, res: ServerResponse): Promise<boolean>
 }
 
 export interface Transport {

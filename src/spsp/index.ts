@@ -38,3 +38,9 @@ export {
   type SpspResponder,
 } from './server.js'
 export { spspFastifyPlugin, spspRequestListener, listenSpsp, type SpspHttpServer } from './http.js'
+export { formatRatio, progressToJson, resultToJson, type PaymentProgress, type PaymentResult, type PaymentTarget, type PaymentError, type PaymentProgressJson, type PaymentResultJson } from './payment-json.js'
+export { paymentsAdminPlugin, parsePaymentBody, receiverToJson, PaymentRequestError, type PaymentsBackend, type PaymentRequest, type ReceiverView, type ReceiverJson } from './payments-api.js'
+export { payToPointer, toPaymentResult, type PayToPointerOptions, type PayToPointerResult } from './pay.js'
+export { createReceiver, linkTo, type CreateReceiverOptions, type Receiver } from './receiver.js'
+export { createLocalPayments, isLocalAccount, sendWithStream, type LocalPayments, type LocalPaymentsOptions, type LocalConnector, type LocalPaymentRequest, type LocalTransport, type SendPayment } from './local.js'
+export { spspNodePlugin, type SpspPluginOptions, type SpspPluginContext, type SpspNodePlugin } from './node-plugin.js'

@@ -44,6 +44,8 @@ export interface HttpLinkServerOptions {
   log?: LinkLogger
   /** Base of the Callback-Url we advertise (default `http://host:port`): set it when behind a proxy. */
   publicUrl?: string
+  /** Non-POST requests (e.g. SPSP `GET /<account>`) go here first; resolving false falls through to 405. */
+  otherRequests?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>
 }
 
 export interface HttpLinkServer {
@@ -177,7 +179,13 @@ export async function createHttpLinkServer(options: HttpLinkServerOptions): Prom
 
   function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0]!
-    if (req.method !== 'POST') return Promise.reject(new HttpFailure(405, 'POST only'))
+    if (req.method !== 'POST') {
+      const other = options.otherRequests
+      if (other === undefined) return Promise.reject(new HttpFailure(405, 'POST only'))
+      return other(req, res).then((handled) => {
+        if (!handled) throw new HttpFailure(405, 'POST only')
+      })
+    }
     if (path === '/ilp') return onPrepare(req, res, undefined)
     if (path === CALLBACK_PATH) return onCallback(req, res)
     const match = ACCOUNT_PATH.exec(path)

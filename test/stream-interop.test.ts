@@ -196,6 +196,41 @@ describe('ilp-protocol-stream 2.7.1 data', () => {
   })
 })
 
+describe('ilp-protocol-stream 2.7.1 client data', () => {
+  test('its client\'s data on two streams reaches our receiver in order, with the money', async (t) => {
+    const money: MoneyReceived[] = []
+    const data = new Map<bigint, Buffer[]>()
+    const receiver = createStreamReceiver({
+      address: 'test.node.bob',
+      serverSecret: randomBytes(32),
+      assetCode: 'EUR',
+      assetScale: 2,
+      onMoney: (e) => void money.push(e),
+      onData: (e) => void data.set(e.streamId, [...(data.get(e.streamId) ?? []), Buffer.from(e.data)]),
+    })
+    t.after(() => receiver.close())
+    const plugin = memoryPlugin({ clientAddress: 'test.node.alice', assetCode: 'EUR', assetScale: 2 }, receiver.handlePrepare)
+    const { destinationAccount, sharedSecret } = receiver.generateCredentials()
+    const connection = await IlpStream.createConnection({ plugin, destinationAccount, sharedSecret: Buffer.from(sharedSecret) })
+    const one = connection.createStream()
+    const two = connection.createStream()
+    const bytesOne = randomBytes(30_000)
+    const bytesTwo = randomBytes(5_000)
+    one.write(bytesOne)
+    two.write(bytesTwo)
+    await Promise.all([one.sendTotal(700), two.sendTotal(300)])
+    await new Promise((r) => setTimeout(r, 50))
+    await connection.end()
+    assert.equal(money.reduce((sum, e) => sum + e.amount, 0n), 1_000n)
+    assert.ok(Buffer.concat(data.get(1n) ?? []).equals(bytesOne), 'stream 1 bytes')
+    assert.ok(Buffer.concat(data.get(3n) ?? []).equals(bytesTwo), 'stream 3 bytes')
+    const perStream = new Map<bigint, bigint>()
+    for (const e of money) for (const s of e.streams) perStream.set(s.streamId, (perStream.get(s.streamId) ?? 0n) + s.amount)
+    assert.equal(perStream.get(1n), 700n)
+    assert.equal(perStream.get(3n), 300n)
+  })
+})
+
 describe('ilp-protocol-stream 2.7.1 limits', () => {
   test('its server\'s receiveMax stops our sender at exactly that amount', async (t) => {
     const plugin = memoryPlugin({ clientAddress: 'test.node.carol', assetCode: 'USD', assetScale: 6 }, async () => {

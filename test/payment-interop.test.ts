@@ -13,6 +13,9 @@ import { createLocalPayments } from '../src/spsp/local.js'
 import { listenSpsp } from '../src/spsp/http.js'
 import { querySpsp } from '../src/spsp/client.js'
 import { memoryPlugin, patchIlpProtocolStream, withMoneyStubs } from './payment-harness.js'
+import { decodeReply, encodeIlpPacket } from '../src/ilp/packet.js'
+import type { IlpPrepare } from '../src/ilp/types.js'
+import { linkTo } from '../src/spsp/receiver.js'
 
 const require = createRequire(import.meta.url)
 
@@ -109,5 +112,59 @@ describe('reference senders pay our receiver through our connector', () => {
     assert.equal(BigInt(receipt.amountSent.shiftedBy(9).toFixed()), hops.sent)
     assert.equal(BigInt(receipt.amountDelivered.shiftedBy(6).toFixed()), hops.delivered)
     await checkBalances(node, hops.sent, hops.delivered)
+  })
+})
+
+describe('our sender pays a reference receiver through our connector', () => {
+  test('@interledger/stream-receiver behind a child account; payToPointer via its SPSP', async (t) => {
+    const ilpPacket = require('ilp-packet') as typeof import('ilp-packet')
+    const { StreamServer } = require('@interledger/stream-receiver') as typeof import('@interledger/stream-receiver')
+    const ledger = createMemoryLedger()
+    const events: PacketEvent[] = []
+    const connector = createConnector({ address: 'test.node', assetCode: 'USD', assetScale: 9, ledger, rates: createStaticRates({ USD: '1', EUR: '0.9234567' }), observer: { onPacket: (e) => void events.push(e) } })
+    const local = createLocalPayments({ connector })
+    const payer: Account = { id: 'alice', relation: 'child', assetCode: 'USD', assetScale: 9, minBalance: -(10n ** 15n), maxPacketAmount: 40_000_000n }
+    const shop: Account = { id: 'bob', relation: 'child', assetCode: 'EUR', assetScale: 6, btp: { incomingToken: 'not-local' } }
+    connector.addAccount(payer)
+    connector.setLink('alice', local.transport.linkFor(payer))
+    // The reference receiver is bob's link: each Prepare crosses as bytes into ilp-packet and back.
+    const server = new StreamServer({ serverSecret: Buffer.alloc(32, 3), serverAddress: 'test.node.bob' })
+    const totals = new Map<string, bigint>()
+    let received = 0n
+    connector.addAccount(shop)
+    connector.setLink('bob', linkTo(async (prepare: IlpPrepare) => {
+      const theirs = ilpPacket.deserializeIlpPrepare(Buffer.from(encodeIlpPacket(prepare)))
+      const answer = server.createReply(theirs)
+      if (!('accept' in answer)) return decodeReply(new Uint8Array(ilpPacket.serializeIlpReply(answer)))
+      const total = (totals.get(answer.connectionId) ?? 0n) + prepare.amount
+      answer.setTotalReceived(total.toString())
+      const fulfill = answer.accept()
+      totals.set(answer.connectionId, total)
+      received += prepare.amount
+      return decodeReply(new Uint8Array(ilpPacket.serializeIlpReply(fulfill)))
+    }))
+    const spsp = await listenSpsp({
+      generateCredentials: () => {
+        const c = server.generateCredentials({ asset: { code: 'EUR', scale: 6 } })
+        return { destinationAccount: c.ilpAddress, sharedSecret: c.sharedSecret }
+      },
+    })
+    t.after(async () => {
+      local.close()
+      await spsp.close()
+      await connector.close()
+    })
+
+    const result = await local.backend.pay({ from: 'alice', destination: `${spsp.url}/shop`, amount: 800_000_000n, fixedDelivery: false, allowHttp: false })
+    assert.equal(result.status, 'completed', JSON.stringify(result.error))
+    const hops = checkHops(events)
+    assert.ok(hops.packets >= 20, `${hops.packets} packets`)
+    assert.equal(hops.sent, 800_000_000n)
+    assert.equal(result.amountSent, hops.sent)
+    assert.equal(result.amountDelivered, hops.delivered)
+    assert.equal(received, hops.delivered, 'what the reference receiver accepted')
+    assert.deepEqual(ledger.snapshot('alice'), { balance: -hops.sent, pendingIncoming: 0n, pendingOutgoing: 0n })
+    assert.deepEqual(ledger.snapshot('bob'), { balance: hops.delivered, pendingIncoming: 0n, pendingOutgoing: 0n })
+    assert.ok((await ledger.verify()).ok)
   })
 })

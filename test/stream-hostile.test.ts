@@ -107,6 +107,15 @@ describe('receiver under hostile input', () => {
     assert.equal(credited(), 0n) // this onMoney collects nothing; totals prove the single credit
   })
 
+  test('a sequence beyond 2^31 closes the connection (ProtocolViolation), nothing credited', async (t) => {
+    const { receiver, credited } = setup(t)
+    const client = rawClient(receiver.generateCredentials())
+    const reply = await receiver.handlePrepare(client.prepare([money(1n, 1n)], { amount: 10n, sequence: 2n ** 31n + 1n }))
+    assert.equal(code(reply), 'F99')
+    assert.equal(closeCodeOf(client.read(reply)), StreamErrorCode.ProtocolViolation)
+    assert.equal(credited(), 0n)
+  })
+
   test('a STREAM packet on the wrong ILP type → F06', async (t) => {
     const { receiver } = setup(t)
     const client = rawClient(receiver.generateCredentials())

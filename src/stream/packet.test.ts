@@ -1,6 +1,8 @@
 import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
+import fc from 'fast-check'
 import { readSharedJson, hex, toHex } from '../../test/support/shared.js'
+import { normalise, packetArb } from '../../test/stream-arbitraries.js'
 import { CodecError } from '../oer/errors.js'
 import { MAX_UINT64 } from '../oer/reader.js'
 import { IlpPacketType } from '../ilp/types.js'
@@ -112,5 +114,14 @@ describe('STREAM packet codec edges', () => {
   test('encode refuses values outside u64 and UInt8', () => {
     assert.throws(() => encodeStreamPacket({ ...empty, amount: MAX_UINT64 + 1n }), CodecError)
     assert.throws(() => encodeStreamPacket({ ...empty, frames: [{ type: FrameType.ConnectionClose, errorCode: 256, errorMessage: '' }] }), CodecError)
+  })
+
+  test('round trip: decode(encode(p)) = p for 2,000 random packets (fast-check)', () => {
+    fc.assert(
+      fc.property(packetArb, (p) => {
+        assert.deepEqual(normalise(decodeStreamPacket(encodeStreamPacket(p))), normalise(p))
+      }),
+      { numRuns: 2_000 },
+    )
   })
 })

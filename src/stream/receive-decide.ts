@@ -7,7 +7,7 @@ import { isValidIlpAddress } from '../ilp/address.js'
 import { FrameType, StreamErrorCode, type StreamDataFrame } from './frames.js'
 import type { StreamPacket } from './packet.js'
 import type { ConnectionDefaults, ConnectionRecord } from './connection.js'
-import { STREAM_FRAGMENTS_MAX } from './limits.js'
+import { SEQUENCE_MAX, STREAM_FRAGMENTS_MAX } from './limits.js'
 
 /** Changes that hold whatever the outcome (control frames are applied even when the money is refused). */
 export interface ControlEffects {
@@ -67,6 +67,8 @@ export function decideIncoming(
 ): Decision {
   const close = (code: StreamErrorCode, message: string): Decision => ({ control: NO_CONTROL, outcome: { kind: 'close', code, message } })
   if (conn.state.kind === 'closed') return { control: NO_CONTROL, outcome: { kind: 'reject', reason: 'connection-closed', closedStreams: [] } }
+  // RFC 29 §"Maximum Packet Count": a side MUST close before sending 2^31 packets.
+  if (packet.sequence > SEQUENCE_MAX) return close(StreamErrorCode.ProtocolViolation, `sequence ${packet.sequence} exceeds 2^31`)
 
   const openStreams: bigint[] = []
   const touched = new Set<bigint>()

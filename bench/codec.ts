@@ -104,6 +104,11 @@ const jsPrepare = {
   destination: prepare.destination,
   data: Buffer.from(prepare.data),
 }
+/** The same Prepare to 64 destinations in turn: no run of equal destinations for the address memos. */
+const manyPrepares: IlpPrepare[] = Array.from({ length: 64 }, (_, i) => ({ ...prepare, destination: `${prepare.destination}.${i}` }))
+const manyJsPrepares = manyPrepares.map((p) => ({ ...jsPrepare, destination: p.destination }))
+let turn = 0
+
 const fulfillBytes = encodeIlpPacket(fulfill)
 const rejectBytes = encodeIlpPacket(rejectPacket)
 const fulfillBuffer = Buffer.from(fulfillBytes)
@@ -115,6 +120,11 @@ export function ilpRows(): BenchRow[] {
       'ILP Prepare encode+decode',
       () => decodePrepare(encodePrepare(prepare)),
       () => ilpPacket.deserializeIlpPrepare(ilpPacket.serializeIlpPrepare(jsPrepare)),
+    ),
+    compare(
+      'ILP Prepare, 64 destinations in turn',
+      () => decodePrepare(encodePrepare(manyPrepares[turn++ & 63]!)),
+      () => ilpPacket.deserializeIlpPrepare(ilpPacket.serializeIlpPrepare(manyJsPrepares[turn++ & 63]!)),
     ),
     compare('ILP Fulfill decode', () => decodeIlpPacket(fulfillBytes), () => ilpPacket.deserializeIlpFulfill(fulfillBuffer)),
     compare('ILP Reject decode', () => decodeIlpPacket(rejectBytes), () => ilpPacket.deserializeIlpReject(rejectBuffer)),
@@ -155,10 +165,10 @@ function format(n: number): string {
 }
 
 export function printRows(rows: readonly BenchRow[]): void {
-  console.log(`${'case'.padEnd(34)} ${'ours ops/s'.padStart(14)} ${'reference ops/s'.padStart(16)} ${'ratio'.padStart(8)}`)
+  console.log(`${'case'.padEnd(38)} ${'ours ops/s'.padStart(14)} ${'reference ops/s'.padStart(16)} ${'ratio'.padStart(8)}`)
   for (const r of rows) {
     const ratio = (r.ours / r.reference).toFixed(1) + '×'
-    console.log(`${r.name.padEnd(34)} ${format(r.ours).padStart(14)} ${format(r.reference).padStart(16)} ${ratio.padStart(8)}`)
+    console.log(`${r.name.padEnd(38)} ${format(r.ours).padStart(14)} ${format(r.reference).padStart(16)} ${ratio.padStart(8)}`)
   }
 }
 

@@ -36,8 +36,11 @@ function writeLength(bytes: Uint8Array, at: number, length: number): number {
   return at
 }
 
+const latin1Write = Buffer.prototype.latin1Write as (this: Uint8Array, s: string, offset: number, length: number) => number
+
 /** The caller has validated `s` as an address (ASCII only) and written its length. */
 function writeAscii(bytes: Uint8Array, at: number, s: string): number {
+  if (s.length > 16) return at + latin1Write.call(bytes, s, at, s.length) // one native call beats a long char loop
   for (let i = 0; i < s.length; i++) bytes[at++] = s.charCodeAt(i)
   return at
 }

@@ -286,3 +286,19 @@ describe('connector: derived routes leave other routes alone', () => {
     assert.equal(h.connector.routes.find('test.b', 'static')?.nextHop, 'p')
   })
 })
+
+describe('connector: default route', () => {
+  test('moves to another parent when its parent goes, survives a static default route, and goes when no parent is left', async (t) => {
+    const h = nodeHarness()
+    t.after(() => h.close())
+    h.connector.addAccount(testAccount('p1', { relation: 'parent' }))
+    h.connector.addAccount(testAccount('p2', { relation: 'parent' }))
+    assert.equal(h.connector.routes.find('', 'local')?.nextHop, 'p1')
+    h.connector.routes.add({ prefix: '', nextHop: 'p2', source: 'static' })
+    await h.connector.removeAccount('p1')
+    assert.equal(h.connector.routes.find('', 'local')?.nextHop, 'p2')
+    h.connector.updateAccount(testAccount('p2', { relation: 'peer' }))
+    assert.equal(h.connector.routes.find('', 'local'), undefined)
+    assert.equal(h.connector.routes.lookup('test.anything')?.source, 'static')
+  })
+})

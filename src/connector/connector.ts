@@ -2,11 +2,7 @@
  * `createConnector(options)`: the router role of the node. It holds the accounts, their links and the routing
  * table, runs every incoming Prepare through the pipeline (pipeline.ts), and is the edge where an exception
  * becomes a T00 Reject (logged) and where the observer hears about each packet.
- *
- * Routes it derives from accounts (the CCP speaker adds its own with source 'ccp'):
- *  - `account.routes` → source 'static';
- *  - a child's address (`ilpAddress`, else `<node>.<id>`) → source 'local';
- *  - the default route '' → the first parent account, source 'local'.
+ * The routes it derives from accounts are described in account-routes.ts.
  */
 import type { Account, BalanceLedger } from '../accounts/types.js'
 import { IlpErrorCode, reject } from '../ilp/errors.js'
@@ -16,13 +12,13 @@ import { isReject, type IlpPrepare, type IlpReply } from '../ilp/types.js'
 import type { Link } from '../link/types.js'
 import { Ratio } from '../money/index.js'
 import { isCodecError } from '../oer/errors.js'
-import { childAddress } from './addresses.js'
+import { createAccountRoutes } from './account-routes.js'
 import { silentLogger, type Logger, type NodeIdentity } from './context.js'
 import { createDeadlineTimer } from './deadlines.js'
 import { MAX_HOLD_TIME_MS, MIN_MESSAGE_WINDOW_MS } from './middleware/expiry.js'
 import { createPipeline } from './pipeline.js'
 import { createStaticRates, type RateSource } from './rates.js'
-import { createRoutingTable, type Route, type RoutingTable } from './routing-table.js'
+import { createRoutingTable, type RoutingTable } from './routing-table.js'
 import type { HopRecord, PacketHandler } from './types.js'
 
 export interface PacketEvent {
@@ -96,6 +92,7 @@ export function createConnector(options: ConnectorOptions): Connector {
   const peerHandlers = new Map<string, PacketHandler>()
   const routes = createRoutingTable()
   const deadlines = createDeadlineTimer({ now })
+  const accountRoutes = createAccountRoutes({ self, routes, accounts, logger })
   let closed = false
 
   const pipeline = createPipeline({
@@ -117,41 +114,7 @@ export function createConnector(options: ConnectorOptions): Connector {
   function setAddress(address: string): void {
     if (!isValidIlpAddress(address)) throw new RangeError(`invalid node address ${JSON.stringify(address)}`)
     self.address = address
-    for (const account of accounts.values()) if (account.relation === 'child') deriveRoutes(account)
-  }
-
-  /** Routes derived from each account's settings, so a change removes exactly those (not routes added by others). */
-  const derived = new Map<string, Route[]>()
-
-  function dropDerived(accountId: string): void {
-    for (const route of derived.get(accountId) ?? []) {
-      if (routes.find(route.prefix, route.source)?.nextHop === accountId) routes.remove(route.prefix, route.source)
-    }
-    derived.delete(accountId)
-  }
-
-  function deriveRoutes(account: Account): void {
-    dropDerived(account.id)
-    const mine: Route[] = (account.routes ?? []).map((prefix) => ({ prefix, nextHop: account.id, source: 'static' as const }))
-    if (account.relation === 'child') {
-      const address = childAddress(self.address, account)
-      if (address !== undefined) mine.push({ prefix: address, nextHop: account.id, source: 'local' })
-      else if (self.address !== '') logger.warn({ account: account.id }, 'child account id is not a valid address segment; no route to it')
-    }
-    for (const route of mine) routes.add(route)
-    derived.set(account.id, mine)
-    ensureDefaultRoute()
-  }
-
-  /** The default route goes to the first parent, and moves when that parent goes away. */
-  function ensureDefaultRoute(): void {
-    const current = routes.get('')
-    if (current !== undefined && current.source === 'local' && accounts.get(current.nextHop)?.relation === 'parent') return
-    if (current !== undefined && current.source !== 'local') return
-    if (current !== undefined) routes.remove('', 'local')
-    for (const account of accounts.values()) {
-      if (account.relation === 'parent') return routes.add({ prefix: '', nextHop: account.id, source: 'local' })
-    }
+    for (const account of accounts.values()) if (account.relation === 'child') accountRoutes.derive(account)
   }
 
   function setLink(accountId: string, link: Link | undefined): void {
@@ -164,7 +127,7 @@ export function createConnector(options: ConnectorOptions): Connector {
   function addAccount(account: Account, link?: Link): void {
     if (accounts.has(account.id)) throw new RangeError(`account ${account.id} already exists`)
     accounts.set(account.id, account)
-    deriveRoutes(account)
+    accountRoutes.derive(account)
     if (link !== undefined) setLink(account.id, link)
   }
 
@@ -172,15 +135,15 @@ export function createConnector(options: ConnectorOptions): Connector {
     if (!accounts.has(account.id)) throw new RangeError(`unknown account ${account.id}`)
     accounts.set(account.id, account)
     pipeline.forgetAccount(account.id)
-    deriveRoutes(account)
+    accountRoutes.derive(account)
   }
 
   async function removeAccount(id: string): Promise<void> {
     if (!accounts.delete(id)) return
     pipeline.forgetAccount(id)
-    derived.delete(id)
+    accountRoutes.forget(id)
     routes.removeNextHop(id)
-    ensureDefaultRoute()
+    accountRoutes.ensureDefault()
     const link = links.get(id)
     links.delete(id)
     await link?.close()

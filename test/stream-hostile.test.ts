@@ -116,6 +116,17 @@ describe('receiver under hostile input', () => {
     assert.equal(credited(), 0n)
   })
 
+  test('past connectionsMax new connections are refused EndpointBusy; existing ones keep working', async (t) => {
+    const { receiver, credited } = setup(t, { connectionsMax: 2 })
+    const clients = [0, 1, 2].map(() => rawClient(receiver.generateCredentials()))
+    for (const c of clients.slice(0, 2)) assert.equal(code(await receiver.handlePrepare(c.prepare([money(1n, 1n)], { amount: 1n }))), 'fulfill')
+    const busy = await receiver.handlePrepare(clients[2]!.prepare([money(1n, 1n)], { amount: 1n }))
+    assert.equal(closeCodeOf(clients[2]!.read(busy)), StreamErrorCode.EndpointBusy)
+    assert.equal(code(await receiver.handlePrepare(clients[0]!.prepare([money(1n, 1n)], { amount: 1n }))), 'fulfill')
+    assert.equal(credited(), 3n)
+    assert.equal(receiver.connections().length, 2)
+  })
+
   test('a STREAM packet on the wrong ILP type → F06', async (t) => {
     const { receiver } = setup(t)
     const client = rawClient(receiver.generateCredentials())

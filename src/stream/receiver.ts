@@ -26,7 +26,7 @@ import {
   type MoneyReceived,
   type ReceiveDeps,
 } from './receive.js'
-import { StreamErrorCode } from './frames.js'
+import { FrameType, StreamErrorCode } from './frames.js'
 import type { StreamPacket } from './packet.js'
 import {
   DEFAULT_CONNECTION_MAX_DATA,
@@ -141,7 +141,7 @@ export function createStreamReceiver(options: StreamReceiverOptions): StreamRece
     if (existing) return { conn: existing, packet }
     const fresh = newConnection(token, keys, parsed!.receipt, defaults, now())
     if (tombstones.has(token)) closeLocally(fresh, StreamErrorCode.NoError, 'connection idled out')
-    else if (live.size >= connectionsMax) return streamReject(fresh, packet, prepare.amount, [{ type: 1, errorCode: StreamErrorCode.EndpointBusy, errorMessage: 'too many connections' }])
+    else if (live.size >= connectionsMax) return streamReject(fresh, packet, prepare.amount, [{ type: FrameType.ConnectionClose, errorCode: StreamErrorCode.EndpointBusy, errorMessage: 'too many connections' }])
     else live.set(token, fresh)
     return { conn: fresh, packet }
   }

@@ -70,7 +70,8 @@ describe('config file', () => {
   test('examples/node.yaml is a valid config', () => {
     const c = loadConfig({ path: join(process.cwd(), 'examples', 'node.yaml'), env: {} })
     assert.equal(c.ilpAddress, 'test.example-node')
-    assert.deepEqual(c.accounts.map((a) => a.id), ['upstream', 'eu-peer', 'alice'])
+    assert.deepEqual(c.accounts.map((a) => a.id), ['upstream', 'eu-peer', 'alice', 'shop'])
+    assert.equal(c.spsp?.defaultAccount, 'shop')
     assert.equal(c.accounts[2]?.maxBalance, 18446744073709551615n)
   })
 

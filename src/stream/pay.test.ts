@@ -234,4 +234,13 @@ describe('pay() → receiver', () => {
     assert.equal(Buffer.concat(chunks).toString(), 'hello, receiver')
     assert.equal(credited(), 0n)
   })
+
+  test('fixed delivery that no packet can guarantee (rate × max packet < 1) stops instead of looping', async (t) => {
+    const { receiver, credentials } = setup(t)
+    const net = fakeConnector(receiver.handlePrepare, { rate: { num: 1n, den: 1_000n }, maxPacketAmount: 500n })
+    const result = await pay({ ...credentials, sendPrepare: net.send, fixedDelivery: 10n })
+    assert.equal(result.status, 'failed')
+    assert.equal(result.error?.code, 'STREAM_RATE_TOO_LOW')
+    assert.equal(result.amountSent, 0n)
+  })
 })

@@ -139,8 +139,22 @@ export function planPacket(s: PaymentState): { amount: bigint; minDelivery: bigi
   }
   if (amount <= 0n) return undefined
   let minDelivery = floorMul(amount, minRate)
+  // Fixed delivery needs progress it can count on: a packet whose minimum is 0 might deliver nothing forever.
+  if (deliveryNeeded !== undefined && minDelivery === 0n) return undefined
   if (deliveryNeeded !== undefined && minDelivery > deliveryNeeded) minDelivery = deliveryNeeded
   return { amount, minDelivery }
+}
+
+/** Why no packet can be planned when nothing is in flight: the error the payment ends with. */
+export function stuckError(s: PaymentState): PayError {
+  const room = s.remoteRoom
+  if (room !== undefined && (room === 0n || (s.rate !== undefined && !s.rate.isZero() && floorMul(room, s.rate.inverse()) === 0n))) {
+    return { code: PayErrorCode.RECEIVER_LIMIT, message: 'the receiver accepts no more money on this stream' }
+  }
+  if (s.target.kind === 'delivery' && s.minRate !== undefined) {
+    return { code: PayErrorCode.RATE_TOO_LOW, message: 'at this rate and maximum packet amount no packet is sure to deliver anything' }
+  }
+  return { code: PayErrorCode.CANNOT_SEND, message: 'no packet can be sent within the current limits' }
 }
 
 /** Frames every packet carries until the receiver has answered us once authentically. */

@@ -20,6 +20,7 @@ import {
   PAYMENT_STREAM_ID,
   PayErrorCode,
   stopReason,
+  stuckError,
   type InFlight,
   type PayError,
   type PayLoop,
@@ -234,9 +235,7 @@ async function sendMoney(loop: PayLoop): Promise<void> {
         continue
       }
       if (s.inFlight.size === 0 && !backingOff) {
-        s.error = s.remoteRoom === 0n
-          ? { code: PayErrorCode.RECEIVER_LIMIT, message: 'the receiver accepts no more money on this stream' }
-          : { code: PayErrorCode.CANNOT_SEND, message: 'no packet can be sent within the current limits' }
+        s.error = stuckError(s)
         return
       }
       await waker.wait(backingOff ? s.congestion.backoffUntilMs - t : 1_000)

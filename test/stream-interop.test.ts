@@ -256,6 +256,33 @@ describe('ilp-protocol-stream 2.7.1 limits', () => {
   })
 })
 
+describe('ilp-protocol-stream 2.7.1 closing', () => {
+  test('its server closing the connection mid-payment stops our sender with STREAM_CLOSED_BY_RECEIVER', async (t) => {
+    const plugin = memoryPlugin({ clientAddress: 'test.node.carol', assetCode: 'USD', assetScale: 6 }, async () => {
+      throw new Error('the server sends nothing in this test')
+    })
+    const server = await IlpStream.createServer({ plugin, serverSecret: randomBytes(32) })
+    t.after(() => server.close())
+    let received = 0n
+    server.on('connection', (conn: any) => {
+      conn.on('stream', (stream: any) => {
+        stream.setReceiveMax('18446744073709551615')
+        stream.on('money', (amount: string) => {
+          received += BigInt(amount)
+          if (received >= 3_000n) void conn.destroy()
+        })
+      })
+    })
+    const net = fakeConnector((p) => plugin.deliver(p), { maxPacketAmount: 1_000n })
+    const { destinationAccount, sharedSecret } = server.generateAddressAndSecret()
+    const result = await pay({ destinationAccount, sharedSecret, sendPrepare: net.send, amount: 100_000n, packetsInFlightMax: 1 })
+    assert.equal(result.status, 'failed')
+    assert.equal(result.error?.code, 'STREAM_CLOSED_BY_RECEIVER', JSON.stringify(result.error))
+    assert.equal(result.amountDelivered, received)
+    assert.equal(result.amountSent, net.stats.sourceFulfilled)
+  })
+})
+
 describe('@interledger/pay and @interledger/stream-receiver 0.2.2', () => {
   test('@interledger/pay pays our receiver', async (t) => {
     const money: MoneyReceived[] = []

@@ -243,4 +243,15 @@ describe('pay() → receiver', () => {
     assert.equal(result.error?.code, 'STREAM_RATE_TOO_LOW')
     assert.equal(result.amountSent, 0n)
   })
+
+  test('an overall timeout ends the payment with what was delivered so far', async (t) => {
+    const { receiver, credited, credentials } = setup(t)
+    const net = fakeConnector(receiver.handlePrepare, { maxPacketAmount: 1n, delayMs: 20 })
+    const result = await pay({ ...credentials, sendPrepare: net.send, amount: 1_000_000n, timeoutMs: 300 })
+    assert.equal(result.status, 'failed')
+    assert.equal(result.error?.code, 'STREAM_TIMEOUT')
+    assert.ok(result.amountSent > 0n)
+    assert.equal(credited(), result.amountDelivered)
+    assert.equal(result.amountSent, net.stats.sourceFulfilled)
+  })
 })

@@ -21,6 +21,7 @@ import type { RunOptions, RunResult } from './loadgen.js'
 const RUNS = Number(process.env.BENCH_RUNS ?? 3)
 const DURATION_MS = Number(process.env.BENCH_MS ?? 2000)
 const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 500)
+const WARMUP_PASS_MS = Number(process.env.BENCH_WARMUP_PASS_MS ?? 2000)
 const IN_FLIGHT = (process.env.BENCH_IN_FLIGHT ?? '1,10,100').split(',').map(Number)
 const TRANSPORTS = (process.env.BENCH_TRANSPORTS ?? 'btp,http').split(',') as ('btp' | 'http')[]
 const TOKEN = 'bench-token-0123456789abcdef0123456789abcdef'
@@ -276,6 +277,8 @@ async function benchTransport(transport: 'btp' | 'http'): Promise<void> {
   for (const name of names) paths.push(await startPath(name, transport))
   const samples = new Map<string, Sample[]>()
   try {
+    // One unmeasured pass per path first: JIT warm-up, connection pools filled, ilp-connector's caches built.
+    for (const path of paths) await path.sender.ask({ kind: 'run', options: { inFlight: 10, warmupMs: 0, durationMs: WARMUP_PASS_MS } }, 'result')
     for (let run = 0; run < RUNS; run++) {
       for (const inFlight of IN_FLIGHT) {
         for (const path of paths) {

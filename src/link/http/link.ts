@@ -13,7 +13,7 @@
  * LINK_TIMEOUT; a 200 body that is not a Fulfill/Reject → LINK_PROTOCOL.
  */
 import { randomUUID } from 'node:crypto'
-import { Pool, type Dispatcher } from 'undici'
+import { Pool } from 'undici'
 import { decodeReply, packetBytes } from '../../ilp/packet.js'
 import { reject } from '../../ilp/errors.js'
 import type { IlpPrepare, IlpReply } from '../../ilp/types.js'
@@ -21,6 +21,7 @@ import { LinkError, type IncomingPrepareHandler, type Link } from '../types.js'
 import { silentLinkLogger, type LinkLogger } from '../log.js'
 import { HTTP_BODY_MAX_BYTES, type HttpEndpoint, type HttpLinkServer } from './server.js'
 import { createCallbackPoster, type CallbackPoster } from './callback.js'
+import { post, ReplyTooLarge, type PostReply } from './post.js'
 
 /** Requests in flight on one link before send answers LINK_OVERLOADED (RFC 18: bound what a peer can hold). */
 export const HTTP_IN_FLIGHT_MAX = 4096
@@ -53,20 +54,6 @@ function isConnectError(err: unknown): boolean {
   return ['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT'].includes(code)
 }
 
-async function readReplyBody(body: Dispatcher.ResponseData['body']): Promise<Uint8Array> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    size += chunk.length
-    if (size > HTTP_BODY_MAX_BYTES) {
-      body.destroy()
-      throw new LinkError('LINK_PROTOCOL', 'reply body too large')
-    }
-    chunks.push(chunk)
-  }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)
-}
-
 export function createHttpLink(options: HttpLinkOptions): Link {
   const mode = options.mode ?? 'sync'
   const now = options.now ?? Date.now
@@ -83,6 +70,7 @@ export function createHttpLink(options: HttpLinkOptions): Link {
   })
   const path = target === undefined ? '/' : target.pathname + target.search
   const authorization = `Bearer ${options.outgoingToken ?? ''}`
+  const headers = { 'content-type': 'application/octet-stream', accept: 'application/octet-stream', authorization }
   const pendingAsync = new Map<string, Pending>()
   let poster: CallbackPoster | undefined
   let inFlight = 0
@@ -97,6 +85,7 @@ export function createHttpLink(options: HttpLinkOptions): Link {
 
   function mapError(err: unknown): LinkError {
     if (err instanceof LinkError) return err
+    if (err instanceof ReplyTooLarge) return new LinkError('LINK_PROTOCOL', err.message, { cause: err })
     if (closed) return new LinkError('LINK_CLOSED', 'link closed', { cause: err })
     const name = (err as { name?: string }).name
     if (name === 'AbortError' || (err as { code?: string }).code === 'UND_ERR_ABORTED') return new LinkError('LINK_CLOSED', 'send aborted', { cause: err })
@@ -105,36 +94,25 @@ export function createHttpLink(options: HttpLinkOptions): Link {
     return new LinkError('LINK_REMOTE', (err as Error).message, { cause: err })
   }
 
-  async function post(prepare: IlpPrepare, signal: AbortSignal | undefined, headers: Record<string, string>): Promise<Dispatcher.ResponseData> {
-    return pool!.request({
-      path,
-      method: 'POST',
-      headers: {
-        'content-type': 'application/octet-stream',
-        accept: 'application/octet-stream',
-        authorization,
-        ...headers,
-      },
-      body: packetBytes(prepare),
-      // close() destroys the pool, which fails every request in flight.
-      ...(signal === undefined ? {} : { signal }),
-    })
+  function postPrepare(prepare: IlpPrepare, signal: AbortSignal | undefined, extra?: Record<string, string>): Promise<PostReply> {
+    // close() destroys the pool, which fails every request in flight.
+    return post(pool!, path, extra === undefined ? headers : { ...headers, ...extra }, packetBytes(prepare), HTTP_BODY_MAX_BYTES, signal)
   }
 
-  async function sendSync(prepare: IlpPrepare, signal?: AbortSignal): Promise<IlpReply> {
-    const res = await post(prepare, signal, {})
-    if (res.statusCode !== 200) {
-      res.body.resume()
-      const mapped = mapStatus(res.statusCode)
-      if (mapped instanceof LinkError) throw mapped
-      return mapped
-    }
-    const body = await readReplyBody(res.body)
+  function decodeBody(body: Uint8Array): IlpReply {
     try {
       return decodeReply(body)
     } catch (err) {
       throw new LinkError('LINK_PROTOCOL', `peer's reply is not a Fulfill or Reject: ${(err as Error).message}`, { cause: err })
     }
+  }
+
+  async function sendSync(prepare: IlpPrepare, signal?: AbortSignal): Promise<IlpReply> {
+    const res = await postPrepare(prepare, signal)
+    if (res.status === 200) return decodeBody(res.body)
+    const mapped = mapStatus(res.status)
+    if (mapped instanceof LinkError) throw mapped
+    return mapped
   }
 
   async function sendAsync(prepare: IlpPrepare, signal?: AbortSignal): Promise<IlpReply> {
@@ -157,22 +135,18 @@ export function createHttpLink(options: HttpLinkOptions): Link {
     }
     signal?.addEventListener('abort', () => settle(new LinkError('LINK_CLOSED', 'send aborted')), { once: true })
     try {
-      const res = await post(prepare, signal, {
+      const res = await postPrepare(prepare, signal, {
         prefer: 'respond-async',
         'callback-url': options.server!.callbackUrl,
         'request-id': requestId,
       })
-      if (res.statusCode === 200) {
+      if (res.status === 200) {
         // A peer that ignores async mode answers in the body: take it as the reply.
-        const body = await readReplyBody(res.body)
-        pendingAsync.get(requestId)?.resolve(decodeReply(body))
-      } else {
-        res.body.resume()
-        if (res.statusCode !== 202) {
-          const mapped = mapStatus(res.statusCode)
-          if (mapped instanceof LinkError) settle(mapped)
-          else pendingAsync.get(requestId)?.resolve(mapped)
-        }
+        pendingAsync.get(requestId)?.resolve(decodeBody(res.body))
+      } else if (res.status !== 202) {
+        const mapped = mapStatus(res.status)
+        if (mapped instanceof LinkError) settle(mapped)
+        else pendingAsync.get(requestId)?.resolve(mapped)
       }
     } catch (err) {
       settle(mapError(err))

@@ -105,6 +105,25 @@ describe('ilp CLI against a running node', () => {
     assert.match(verify.stdout, /^ok: .*: 2 journal entries sum to the balances of 2 accounts\n$/)
   })
 
+  test('no config file: sqlite in ./data, a printed test address and admin token; env overrides apply', async (t) => {
+    const dir = tempDir(t)
+    const node = await startCliNode(undefined, { cwd: dir, env: { ILP_ADMIN__LISTEN: '127.0.0.1:0', ILP_LOG_LEVEL: 'silent', ILP_ASSET_CODE: 'EUR' } })
+    t.after(() => node.kill())
+    const address = /address: +(test\.node[0-9a-f]+)/.exec(node.stderr())?.[1]
+    const token = /admin token \(random, this run only\): (\S+)/.exec(node.stderr())?.[1]
+    assert.ok(address, node.stderr())
+    assert.ok(token && token.length >= 32, node.stderr())
+    assert.match(node.stderr(), /store: +sqlite:\.\/data\/ilp-node\.sqlite/)
+    const status = await runCli(['status', '--json'], { ILP_ADMIN_URL: node.adminUrl, ILP_ADMIN_TOKEN: token })
+    assert.equal(status.code, 0, status.stderr)
+    const health = JSON.parse(status.stdout)
+    assert.equal(health.address, address)
+    assert.equal(health.asset_code, 'EUR', 'ILP_ASSET_CODE applied')
+    assert.equal(await node.stop(), 0)
+    const verify = await runCli(['ledger', 'verify', '--store', `sqlite:${join(dir, 'data', 'ilp-node.sqlite')}`])
+    assert.equal(verify.code, 0, verify.stderr)
+  })
+
   test('a port in use: the node exits 1 with one line instead of hanging half-started', async (t) => {
     const dir = tempDir(t)
     const blocker = createServer()

@@ -55,11 +55,21 @@ export function writeConfig(dir: string, config: Record<string, unknown>): strin
   return path
 }
 
-/** Starts `ilp node --config PATH` and waits for its banner (admin URL and listeners). */
-export function startCliNode(configPath: string, timeoutMs = 15_000): Promise<RunningNode> {
+export interface StartOptions {
+  /** Working directory of the node (where a config-less node keeps ./data). */
+  readonly cwd?: string
+  /** ILP_* variables for the node (others from this process are dropped). */
+  readonly env?: Record<string, string>
+  readonly timeoutMs?: number
+}
+
+/** Starts `ilp node [--config PATH]` and waits for its banner (admin URL and listeners). */
+export function startCliNode(configPath: string | undefined, options: StartOptions = {}): Promise<RunningNode> {
+  const timeoutMs = options.timeoutMs ?? 15_000
   return new Promise((resolve, reject) => {
-    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('ILP_')))
-    const child = spawn(process.execPath, [CLI, 'node', '--config', configPath], { env, stdio: ['ignore', 'ignore', 'pipe'] })
+    const env = { ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('ILP_'))), ...options.env }
+    const args = configPath === undefined ? ['node'] : ['node', '--config', configPath]
+    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'], ...(options.cwd !== undefined && { cwd: options.cwd }) })
     let stderr = ''
     let started = false
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)))

@@ -48,6 +48,8 @@ export interface ConnectorOptions {
   readonly spread?: Ratio
   readonly minMessageWindowMs?: number
   readonly maxHoldTimeMs?: number
+  /** Bound on packets waiting for next hops at once (default PACKETS_IN_FLIGHT_MAX); past it, T03. */
+  readonly packetsInFlightMax?: number
   readonly now?: () => number
   readonly logger?: Logger
   readonly observer?: ConnectorObserver
@@ -103,6 +105,7 @@ export function createConnector(options: ConnectorOptions): Connector {
     spread: options.spread ?? Ratio.ZERO,
     minMessageWindowMs: options.minMessageWindowMs ?? MIN_MESSAGE_WINDOW_MS,
     maxHoldTimeMs: options.maxHoldTimeMs ?? MAX_HOLD_TIME_MS,
+    ...(options.packetsInFlightMax !== undefined && { packetsInFlightMax: options.packetsInFlightMax }),
     routes,
     accounts,
     links,

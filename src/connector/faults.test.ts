@@ -70,6 +70,19 @@ describe('connector faults', () => {
     assert.equal(h.ledger.liveHolds(), 2)
   })
 
+  test('T03 past packetsInFlightMax; capacity comes back as packets finish', async (t) => {
+    const { h, bob, secret } = aliceAndBob({ packetsInFlightMax: 2 })
+    t.after(() => h.close())
+    bob.setFault(() => ({ kind: 'delay-reply', ms: 30 }))
+    const first = [1, 2].map(() => h.connector.handleIncoming('alice', testPrepare({ destination: 'test.bob', amount: 1n }, secret)))
+    await sleep(5)
+    assertReject(await h.connector.handleIncoming('alice', testPrepare({ destination: 'test.bob', amount: 1n }, secret)), 'T03')
+    assert.ok((await Promise.all(first)).every(isFulfill))
+    assert.ok(isFulfill(await h.connector.handleIncoming('alice', testPrepare({ destination: 'test.bob', amount: 1n }, secret))))
+    assert.equal(h.ledger.snapshot('alice').balance, -3n)
+    assert.equal(h.ledger.liveHolds(), 0)
+  })
+
   test('closing the connector answers packets in flight at once and closes the links', async () => {
     const { h, bob } = aliceAndBob()
     bob.setFault(() => ({ kind: 'drop' }))

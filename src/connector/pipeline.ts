@@ -7,7 +7,7 @@
  *   2 packet rate limit   T05                     10 expiry             R02
  *   3 peer protocol       ILDCP / CCP / F02       11 outgoing balance   T04 (max balance of the next hop)
  *   4 network separation  F02                     12 send               T01 R00 F05, relay downstream replies
- *   5 max packet amount   F08
+ *   5 max packet amount   F08                     (12 also T03 past packetsInFlightMax)
  *   6 throughput limit    T05
  *   7 incoming balance    T04; commits both holds before a Fulfill goes upstream
  *   8 router              F02 → builds the outgoing request
@@ -45,6 +45,7 @@ export interface PipelineOptions {
   readonly spread: Ratio
   readonly minMessageWindowMs: number
   readonly maxHoldTimeMs: number
+  readonly packetsInFlightMax?: number
   readonly routes: RoutingTable
   readonly accounts: ReadonlyMap<string, Account>
   readonly links: ReadonlyMap<string, Link>
@@ -70,7 +71,7 @@ export function createPipeline(o: PipelineOptions): Pipeline {
       createExpiryShortener({ self, now, minMessageWindowMs: o.minMessageWindowMs, maxHoldTimeMs: o.maxHoldTimeMs }),
       createOutgoingBalance({ self, ledger: o.ledger }),
     ],
-    createSend({ self, now, links: o.links, deadlines: o.deadlines, logger: o.logger }),
+    createSend({ self, now, links: o.links, deadlines: o.deadlines, logger: o.logger, packetsInFlightMax: o.packetsInFlightMax }),
   )
 
   const handle = compose(

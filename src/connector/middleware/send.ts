@@ -1,6 +1,6 @@
 /**
  * The last stage: forwards the Prepare on the next hop's link and turns whatever happens into a reply.
- *  - no link, or a link that is down: T01;
+ *  - no link, or a link that is down: T01; more than packetsInFlightMax waiting: T03;
  *  - the outgoing Prepare is the incoming one with amount and expiry patched in place (patchPrepare);
  *  - one deadline per packet at the outgoing expiry on the shared coarse timer: when it passes, R00 goes
  *    upstream (at least minMessageWindowMs before the incoming expiry) whatever the next hop does later; a late
@@ -29,7 +29,15 @@ export const LINK_ERROR_CODES: Readonly<Record<LinkErrorCode, string>> = {
   LINK_REMOTE: IlpErrorCode.T00_INTERNAL_ERROR,
 }
 
+/**
+ * Bound on packets waiting for a next hop at once, across all links (STYLE.md habit 10): each holds its
+ * Prepare and two ledger holds in memory. Links bound their own in-flight counts too (LINK_OVERLOADED).
+ */
+export const PACKETS_IN_FLIGHT_MAX = 100_000
+
 export interface SendOptions {
+  /** Default PACKETS_IN_FLIGHT_MAX; past it the sender gets T03. */
+  readonly packetsInFlightMax?: number
   readonly self: NodeIdentity
   readonly now: () => number
   readonly links: ReadonlyMap<string, Link>
@@ -65,6 +73,7 @@ export function fulfillmentMatches(fulfill: IlpFulfill, condition: Uint8Array): 
 
 export function createSend(options: SendOptions): OutgoingHandler {
   const { self, now, links, deadlines, logger } = options
+  const inFlightMax = options.packetsInFlightMax ?? PACKETS_IN_FLIGHT_MAX
 
   function fromError(err: Error, to: string): IlpReply {
     if (err instanceof LinkError) {
@@ -81,6 +90,9 @@ export function createSend(options: SendOptions): OutgoingHandler {
     const link = links.get(to.id)
     if (link === undefined || !link.connected) {
       return reject(IlpErrorCode.T01_PEER_UNREACHABLE, self.address, `next hop ${to.id} is not connected`)
+    }
+    if (deadlines.size >= inFlightMax) {
+      return reject(IlpErrorCode.T03_CONNECTOR_BUSY, self.address, `${inFlightMax} packets already in flight`)
     }
     const outgoing = patchPrepare(incoming, request.amount, request.expiresAt)
     const deadlineMs = request.expiresAt.getTime()

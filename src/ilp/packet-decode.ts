@@ -59,7 +59,22 @@ function envelopeOf(bytes: Uint8Array, body: Reader): Uint8Array {
  * Equal input implies an equal result, so the memo cannot change what is accepted.
  */
 let lastDecodedAddress = ''
-let lastDecodedAddressBytes = new Uint8Array(0)
+/** A copy of the address bytes, made once the address repeats: a run of distinct addresses pays no copy. */
+let lastDecodedAddressBytes: Uint8Array | undefined
+
+/** `b[start..]` holds the chars of `s` (one byte each); used until the bytes are copied. */
+function bytesEqualString(b: Uint8Array, start: number, s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (b[start + i] !== s.charCodeAt(i)) return false
+  return true
+}
+
+/** The input holds the last decoded address at `start` (the caller has checked length and bounds). */
+function isLastAddress(b: Uint8Array, start: number, length: number): boolean {
+  if (lastDecodedAddressBytes !== undefined) return sameBytes(b, start, lastDecodedAddressBytes)
+  if (!bytesEqualString(b, start, lastDecodedAddress)) return false
+  lastDecodedAddressBytes = new Uint8Array(b.subarray(start, start + length)) // a copy, even of a Buffer
+  return true
+}
 
 /** `bytes[start..]` equals `expected`; four bytes per step (measured ~20% faster than one). */
 function sameBytes(b: Uint8Array, start: number, expected: Uint8Array): boolean {
@@ -77,7 +92,7 @@ function readAddress(r: Reader, field: string, allowEmpty: boolean): string {
   const length = r.readLengthPrefix()
   if (length > ILP_ADDRESS_MAX_LENGTH) throw new CodecError('ILP_INVALID_ADDRESS', `${field} is longer than ${ILP_ADDRESS_MAX_LENGTH} characters`)
   const start = r.cursor
-  if (length > 0 && length === lastDecodedAddressBytes.length && length <= r.remaining && sameBytes(r.buffer, start, lastDecodedAddressBytes)) {
+  if (length > 0 && length === lastDecodedAddress.length && length <= r.remaining && isLastAddress(r.buffer, start, length)) {
     r.skip(length)
     return lastDecodedAddress
   }
@@ -86,7 +101,7 @@ function readAddress(r: Reader, field: string, allowEmpty: boolean): string {
   if (allowEmpty && s === '') return s
   if (!isValidIlpAddress(s)) throw new CodecError('ILP_INVALID_ADDRESS', `invalid ${field} address: ${JSON.stringify(s)}`)
   lastDecodedAddress = s
-  lastDecodedAddressBytes = new Uint8Array(r.buffer.subarray(start, start + length)) // a copy, even of a Buffer
+  lastDecodedAddressBytes = undefined
   return s
 }
 

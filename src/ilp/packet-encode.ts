@@ -98,18 +98,22 @@ function checkFixed(name: string, bytes: Uint8Array, length: number): void {
  * so the memo cannot change a result. (packet-decode.ts keeps the decoding counterpart.)
  */
 let lastDestination = ''
-let lastDestinationBytes = new Uint8Array(0)
+/** Copied from an output only when the destination repeats, so a run of distinct destinations pays no copy. */
+let lastDestinationBytes: Uint8Array | undefined
 
 /** Writes a valid destination address as a var string at `at`; returns the offset after it. */
 function writeDestination(bytes: Uint8Array, at: number, destination: string): number {
   at = writeLength(bytes, at, destination.length)
-  if (destination === lastDestination) {
+  if (destination === lastDestination && lastDestinationBytes !== undefined) {
     bytes.set(lastDestinationBytes, at)
     return at + destination.length
   }
   const end = writeAscii(bytes, at, destination)
-  lastDestination = destination
-  lastDestinationBytes = bytes.slice(at, end) // a copy (a plain Uint8Array: allocBytes never returns a Buffer)
+  if (destination === lastDestination) lastDestinationBytes = bytes.slice(at, end) // a copy: allocBytes never returns a Buffer
+  else {
+    lastDestination = destination
+    lastDestinationBytes = undefined
+  }
   return end
 }
 

@@ -169,13 +169,24 @@ describe('address memo', () => {
     const example = hex(readSharedJson<Vector>('vectors/ilp-packet/prepare-example01.json').binary)
     const socketBuffer = Buffer.from(example) // sockets hand out Buffers whose memory is reused
     assert.equal(decodePrepare(socketBuffer).destination, 'example.alice')
+    assert.equal(decodePrepare(socketBuffer).destination, 'example.alice') // the repeat makes the memo keep bytes
     const at = socketBuffer.indexOf('alice')
     socketBuffer.write('bobby', at, 'ascii')
+    assert.equal(decodePrepare(socketBuffer).destination, 'example.bobby')
     assert.equal(decodePrepare(socketBuffer).destination, 'example.bobby')
     socketBuffer.write('alice', at, 'ascii')
     assert.equal(decodePrepare(socketBuffer).destination, 'example.alice')
     socketBuffer.write('al ce', at, 'ascii')
     assert.equal(code(() => decodePrepare(socketBuffer)), 'ILP_INVALID_ADDRESS')
+  })
+})
+
+describe('destination memo on encode', () => {
+  test('alternating, repeated and changed destinations encode to their own bytes', () => {
+    const base: IlpPrepare = { type: IlpPacketType.Prepare, amount: 1n, expiresAt: new Date(0), executionCondition: new Uint8Array(32), destination: 'g.a', data: new Uint8Array(0) }
+    for (const destination of ['g.alice', 'g.alice', 'g.alice', 'g.bob', 'g.alice', 'g.alicf', 'g.alicf', 'g.bob']) {
+      assert.equal(decodePrepare(encodePrepare({ ...base, destination })).destination, destination)
+    }
   })
 })
 

@@ -98,7 +98,8 @@ export class Reader {
   /**
    * Length determinant (RFC 30 §"Length Prefix"): short form 0x00-0x7F, or 0x80|n followed by n big-endian
    * bytes. Rejects 0x80, leading zero bytes and long forms for lengths below 128 (canonical OER).
-   * A length that cannot fit in the input is OER_TRUNCATED here, before any field is read.
+   * A long-form length that cannot fit in the input is OER_TRUNCATED here (it may be up to 8 bytes long);
+   * a short-form one fails at the read that follows.
    */
   readLengthPrefix(): number {
     const first = this.readUInt8()

@@ -121,16 +121,45 @@ function isValidDestination(destination: string): boolean {
   return (destination === lastDestination && destination !== '') || isValidIlpAddress(destination)
 }
 
-/**
- * A Prepare's RAW bytes still describe it if amount and expiry (the only fields a hop changes) match them.
- * This guards against `{ ...decoded, amount }`, which copies RAW along with the other fields.
- */
-function rawMatches(p: Omit<IlpPrepare, 'type'>, raw: Uint8Array): boolean {
-  const at = raw[1]! < 0x80 ? 2 : 2 + (raw[1]! & 0x7f)
-  return uint64At(raw, at) === p.amount && p.expiresAt instanceof Date && readIlpTimestampMs(raw, at + 8) === p.expiresAt.getTime()
+/** Offset of a Prepare's first body field (amount) in its envelope bytes. */
+export function prepareBodyAt(raw: Uint8Array): number {
+  return raw[1]! < 0x80 ? 2 : 2 + (raw[1]! & 0x7f)
 }
 
-/** Encodes a Prepare; a decoded or patched Prepare returns its RAW bytes (checked against amount and expiry). */
+/** `view` is the `length`-byte region of `raw` at `offset` (the same memory, not equal content). */
+function isViewAt(view: Uint8Array, raw: Uint8Array, offset: number): boolean {
+  return view instanceof Uint8Array && view.buffer === raw.buffer && view.byteOffset === raw.byteOffset + offset
+}
+
+/**
+ * Whether a Prepare's RAW bytes still hold its condition, destination and data: the condition and data must be
+ * the views decoding (or patchPrepare) made of RAW, and the destination must equal the bytes. This guards
+ * against `{ ...decoded, data }` and the like, which copy RAW along with the other fields.
+ */
+export function rawHoldsFields(p: Omit<IlpPrepare, 'type'>, raw: Uint8Array): boolean {
+  const at = prepareBodyAt(raw) + 8 + ILP_TIMESTAMP_LENGTH
+  if (!isViewAt(p.executionCondition, raw, at) || !isViewAt(p.data, raw, raw.length - p.data.length)) return false
+  const dest = p.destination
+  let i = at + CONDITION_LENGTH
+  const first = raw[i++]!
+  const length = first < 0x80 ? first : first === 0x81 ? raw[i++]! : (raw[i++]! << 8) | raw[i++]! // ≤ 1023: at most 2 bytes
+  if (typeof dest !== 'string' || dest.length !== length) return false
+  for (let k = 0; k < length; k++) if (raw[i + k] !== dest.charCodeAt(k)) return false
+  return true
+}
+
+/** RAW describes `p` entirely: amount and expiry (the fields a hop changes) and all the others. */
+function rawMatches(p: Omit<IlpPrepare, 'type'>, raw: Uint8Array): boolean {
+  const at = prepareBodyAt(raw)
+  return (
+    uint64At(raw, at) === p.amount &&
+    p.expiresAt instanceof Date &&
+    readIlpTimestampMs(raw, at + 8) === p.expiresAt.getTime() &&
+    rawHoldsFields(p, raw)
+  )
+}
+
+/** Encodes a Prepare; a decoded or patched Prepare returns its RAW bytes (checked against every field). */
 export function encodePrepare(p: Omit<IlpPrepare, 'type'>): Uint8Array {
   const raw = p[RAW]
   if (raw !== undefined && rawMatches(p, raw)) return raw

@@ -157,6 +157,23 @@ describe('zero-copy forwarding (RAW + patchPrepare)', () => {
     assert.equal(decodePrepare(encodePrepare(later)).expiresAt.getTime(), p.expiresAt.getTime() + 1)
   })
 
+  test('regression: spread copies with new data, condition or destination are re-encoded too', () => {
+    const p = decodePrepare(example)
+    const data = new Uint8Array([1, 2, 3])
+    assert.equal(toHex(decodePrepare(encodePrepare({ ...p, data })).data), '010203')
+    assert.equal(decodePrepare(encodePrepare({ ...p, destination: 'example.bobby' })).destination, 'example.bobby')
+    const condition = new Uint8Array(32).fill(9)
+    assert.equal(toHex(decodePrepare(encodePrepare({ ...p, executionCondition: condition })).executionCondition), toHex(condition))
+    const patched = patchPrepare({ ...p, data }, 5n, p.expiresAt)
+    assert.deepEqual([patched.amount, toHex(decodePrepare(packetBytes(patched)).data)], [5n, '010203'])
+  })
+
+  test('a patched Prepare is sent as its patched bytes, without re-encoding', () => {
+    const out = patchPrepare(decodePrepare(example), 99n, new Date('2017-12-23T01:21:39.549Z'))
+    assert.equal(encodePrepare(out), out[RAW])
+    assert.equal(out.data.buffer, out[RAW]!.buffer, 'fields are views of the new bytes')
+  })
+
   test('patchPrepare without RAW (a locally built Prepare) still encodes correctly', () => {
     const p: IlpPrepare = { ...decodePrepare(example), [RAW]: undefined }
     assert.equal(decodePrepare(encodePrepare(patchPrepare(p, 5n, p.expiresAt))).amount, 5n)

@@ -5,8 +5,9 @@
  * forward a Prepare with amount and expiry patched in place, and relay replies byte-for-byte. See README.md.
  */
 import { copyBytes } from '../oer/alloc.js'
-import { writeIlpTimestamp } from './timestamp.js'
-import { checkAmount, encodeIlpPacket, writeUInt64 } from './packet-encode.js'
+import { ILP_TIMESTAMP_LENGTH, writeIlpTimestamp } from './timestamp.js'
+import { CONDITION_LENGTH } from './limits.js'
+import { checkAmount, encodeIlpPacket, prepareBodyAt, rawHoldsFields, writeUInt64 } from './packet-encode.js'
 import { IlpPacketType, RAW, type IlpPacket, type IlpPrepare } from './types.js'
 
 export { CONDITION_LENGTH, FULFILLMENT_LENGTH, ILP_DATA_MAX_LENGTH, ILP_MESSAGE_MAX_LENGTH } from './limits.js'
@@ -15,7 +16,9 @@ export { decodeFulfill, decodeIlpPacket, decodePrepare, decodeReject, decodeRepl
 
 /**
  * The outgoing Prepare of a connector hop: the same packet with only `amount` and `expiresAt` changed
- * (RFC 27 step 6). With the incoming bytes at hand this is one copy and two fixed-size writes, no re-encoding.
+ * (RFC 27 step 6). With current incoming bytes at hand this is one copy and two fixed-size writes, no
+ * re-encoding; the new packet's condition and data are views of the new bytes. Without them (a packet built
+ * by hand, or one whose other fields were changed) the result has no RAW and is encoded when sent.
  */
 export function patchPrepare(prepare: IlpPrepare, amount: bigint, expiresAt: Date): IlpPrepare {
   checkAmount(amount)
@@ -28,12 +31,18 @@ export function patchPrepare(prepare: IlpPrepare, amount: bigint, expiresAt: Dat
     data: prepare.data,
   }
   const src = prepare[RAW]
-  if (src === undefined) return next
+  if (src === undefined || !rawHoldsFields(prepare, src)) return next
   const raw = copyBytes(src) // never Buffer#slice: on a Buffer that is a view, and we would patch the input
-  const at = src[1]! < 0x80 ? 2 : 2 + (src[1]! & 0x7f) // amount is the first body field
+  const at = prepareBodyAt(src)
   writeUInt64(raw, at, amount)
   writeIlpTimestamp(raw, at + 8, expiresAt)
-  return { ...next, [RAW]: raw }
+  const conditionAt = at + 8 + ILP_TIMESTAMP_LENGTH
+  return {
+    ...next,
+    executionCondition: raw.subarray(conditionAt, conditionAt + CONDITION_LENGTH),
+    data: raw.subarray(raw.length - prepare.data.length),
+    [RAW]: raw,
+  }
 }
 
 /** The encoded bytes of a packet: the same as encodeIlpPacket (which reuses RAW bytes where they are current). */

@@ -170,6 +170,21 @@ describe('connector rejects', () => {
     await assertUntouched(h, ['alice', 'bob'])
   })
 
+  test('a link whose send throws synchronously: T00, nothing held', async (t) => {
+    const { h } = aliceAndBob()
+    t.after(() => h.close())
+    h.connector.setLink('bob', {
+      send: () => {
+        throw new Error('link bug')
+      },
+      handle: () => undefined,
+      close: async () => undefined,
+      connected: true,
+    })
+    assertReject(await h.connector.handleIncoming('alice', testPrepare({ destination: 'test.bob' })), 'T00')
+    await assertUntouched(h, ['alice', 'bob'])
+  })
+
   test('a handler on the far side that throws: T00, nothing moves', async (t) => {
     const { h, bob } = aliceAndBob()
     t.after(() => h.close())

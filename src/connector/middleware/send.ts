@@ -51,17 +51,21 @@ type Outcome = IlpReply | Error | typeof TIMED_OUT
 function sendBefore(link: Link, prepare: IlpPrepare, deadlineMs: number, deadlines: DeadlineTimer): Promise<Outcome> {
   return new Promise<Outcome>((resolve) => {
     const entry: Expirable = { onDeadline: () => resolve(TIMED_OUT) }
+    const fail = (err: unknown): void => {
+      deadlines.cancel(entry)
+      resolve(err instanceof Error ? err : new Error(String(err)))
+    }
     deadlines.add(entry, deadlineMs)
-    link.send(prepare).then(
-      (reply) => {
-        deadlines.cancel(entry)
-        resolve(reply)
-      },
-      (err: unknown) => {
-        deadlines.cancel(entry)
-        resolve(err instanceof Error ? err : new Error(String(err)))
-      },
-    )
+    let sent: Promise<IlpReply>
+    try {
+      sent = link.send(prepare)
+    } catch (err) {
+      return fail(err) // a link that throws instead of rejecting
+    }
+    sent.then((reply) => {
+      deadlines.cancel(entry)
+      resolve(reply)
+    }, fail)
   })
 }
 

@@ -9,7 +9,7 @@ import { fulfillWith, newSecret, testPrepare } from '../src/connector/testing.js
 import { isFulfill, isReject } from '../src/ilp/types.js'
 import { allSettled, balances, threeNodes } from './network-support.js'
 
-const WINDOW_MS = 50
+const WINDOW_MS = 100
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 describe('network faults', () => {
@@ -18,7 +18,7 @@ describe('network faults', () => {
     const net = await threeNodes([secret], { minMessageWindowMs: WINDOW_MS })
     t.after(() => net.close())
     net.shop.setFault(() => ({ kind: 'drop' }))
-    const expiresAt = Date.now() + 400
+    const expiresAt = Date.now() + 700
     const reply = await net.a.handleIncoming('user', testPrepare({ destination: 'test.c.shop', expiresAt: new Date(expiresAt) }, secret))
     assert.ok(Date.now() < expiresAt, 'answered before the sender expiry')
     assert.ok(isReject(reply))
@@ -32,10 +32,10 @@ describe('network faults', () => {
     const secret = newSecret()
     const net = await threeNodes([secret], { minMessageWindowMs: WINDOW_MS })
     t.after(() => net.close())
-    net.shop.setFault(() => ({ kind: 'delay-reply', ms: 400 }))
-    const reply = await net.a.handleIncoming('user', testPrepare({ destination: 'test.c.shop', expiresAt: new Date(Date.now() + 400) }, secret))
+    net.shop.setFault(() => ({ kind: 'delay-reply', ms: 900 }))
+    const reply = await net.a.handleIncoming('user', testPrepare({ destination: 'test.c.shop', expiresAt: new Date(Date.now() + 700) }, secret))
     assert.ok(isReject(reply) && reply.code === 'R00')
-    await sleep(450)
+    await sleep(900)
     assert.ok(await allSettled(net))
     for (const ledger of Object.values(net.ledgers)) assert.equal((await ledger.readJournal()).length, 0)
   })

@@ -13,7 +13,7 @@ describe('connector faults', () => {
     t.after(() => h.close())
     bob.setFault(() => ({ kind: 'drop' }))
     const started = Date.now()
-    const incomingExpiry = started + 400
+    const incomingExpiry = started + 700
     const reply = await h.connector.handleIncoming('alice', testPrepare({ destination: 'test.bob', expiresAt: new Date(incomingExpiry) }))
     const answeredAt = Date.now()
     assertReject(reply, 'R00')

@@ -13,6 +13,7 @@ import {
   decodePrepare,
   encodeIlpPacket,
   encodePrepare,
+  patchPrepare,
   type IlpFulfill,
   type IlpPrepare,
   type IlpReject,
@@ -109,6 +110,10 @@ const manyPrepares: IlpPrepare[] = Array.from({ length: 64 }, (_, i) => ({ ...pr
 const manyJsPrepares = manyPrepares.map((p) => ({ ...jsPrepare, destination: p.destination }))
 let turn = 0
 
+const prepareBytes = encodePrepare(prepare)
+const prepareBuffer = Buffer.from(prepareBytes)
+const forwardExpiry = new Date(prepare.expiresAt.getTime() - 1000)
+
 const fulfillBytes = encodeIlpPacket(fulfill)
 const rejectBytes = encodeIlpPacket(rejectPacket)
 const fulfillBuffer = Buffer.from(fulfillBytes)
@@ -125,6 +130,14 @@ export function ilpRows(): BenchRow[] {
       'ILP Prepare, 64 destinations in turn',
       () => decodePrepare(encodePrepare(manyPrepares[turn++ & 63]!)),
       () => ilpPacket.deserializeIlpPrepare(ilpPacket.serializeIlpPrepare(manyJsPrepares[turn++ & 63]!)),
+    ),
+    compare(
+      'ILP Prepare forward (decode+patch+encode)',
+      () => encodePrepare(patchPrepare(decodePrepare(prepareBytes), 123_456_000n, forwardExpiry)),
+      () => {
+        const p = ilpPacket.deserializeIlpPrepare(prepareBuffer)
+        return ilpPacket.serializeIlpPrepare({ ...p, amount: '123456000', expiresAt: forwardExpiry })
+      },
     ),
     compare('ILP Fulfill decode', () => decodeIlpPacket(fulfillBytes), () => ilpPacket.deserializeIlpFulfill(fulfillBuffer)),
     compare('ILP Reject decode', () => decodeIlpPacket(rejectBytes), () => ilpPacket.deserializeIlpReject(rejectBuffer)),
@@ -165,10 +178,10 @@ function format(n: number): string {
 }
 
 export function printRows(rows: readonly BenchRow[]): void {
-  console.log(`${'case'.padEnd(38)} ${'ours ops/s'.padStart(14)} ${'reference ops/s'.padStart(16)} ${'ratio'.padStart(8)}`)
+  console.log(`${'case'.padEnd(42)} ${'ours ops/s'.padStart(14)} ${'reference ops/s'.padStart(16)} ${'ratio'.padStart(8)}`)
   for (const r of rows) {
     const ratio = (r.ours / r.reference).toFixed(1) + '×'
-    console.log(`${r.name.padEnd(38)} ${format(r.ours).padStart(14)} ${format(r.reference).padStart(16)} ${ratio.padStart(8)}`)
+    console.log(`${r.name.padEnd(42)} ${format(r.ours).padStart(14)} ${format(r.reference).padStart(16)} ${ratio.padStart(8)}`)
   }
 }
 

@@ -3,11 +3,11 @@
  * the pooled slab (src/oer/alloc.ts). Everything is validated on the way out; see packet.ts for the API.
  */
 import { CodecError } from '../oer/errors.js'
-import { uint64At } from '../oer/reader.js'
 import { allocBytes } from '../oer/alloc.js'
 import { lengthPrefixSize } from '../oer/writer.js'
 import { isValidIlpAddress } from './address.js'
-import { ILP_TIMESTAMP_LENGTH, readIlpTimestampMs, writeIlpTimestamp } from './timestamp.js'
+import { ILP_TIMESTAMP_LENGTH, writeIlpTimestamp } from './timestamp.js'
+import { fulfillRawMatches, prepareRawMatches, rejectRawMatches } from './raw.js'
 import { CONDITION_LENGTH, FULFILLMENT_LENGTH, ILP_DATA_MAX_LENGTH, ILP_MESSAGE_MAX_LENGTH, UINT64_MAX, isWellFormedCode } from './limits.js'
 import { IlpPacketType, RAW, type IlpFulfill, type IlpPacket, type IlpPrepare, type IlpReject } from './types.js'
 
@@ -121,48 +121,10 @@ function isValidDestination(destination: string): boolean {
   return (destination === lastDestination && destination !== '') || isValidIlpAddress(destination)
 }
 
-/** Offset of a Prepare's first body field (amount) in its envelope bytes. */
-export function prepareBodyAt(raw: Uint8Array): number {
-  return raw[1]! < 0x80 ? 2 : 2 + (raw[1]! & 0x7f)
-}
-
-/** `view` is the `length`-byte region of `raw` at `offset` (the same memory, not equal content). */
-function isViewAt(view: Uint8Array, raw: Uint8Array, offset: number): boolean {
-  return view instanceof Uint8Array && view.buffer === raw.buffer && view.byteOffset === raw.byteOffset + offset
-}
-
-/**
- * Whether a Prepare's RAW bytes still hold its condition, destination and data: the condition and data must be
- * the views decoding (or patchPrepare) made of RAW, and the destination must equal the bytes. This guards
- * against `{ ...decoded, data }` and the like, which copy RAW along with the other fields.
- */
-export function rawHoldsFields(p: Omit<IlpPrepare, 'type'>, raw: Uint8Array): boolean {
-  const at = prepareBodyAt(raw) + 8 + ILP_TIMESTAMP_LENGTH
-  if (!isViewAt(p.executionCondition, raw, at) || !isViewAt(p.data, raw, raw.length - p.data.length)) return false
-  const dest = p.destination
-  let i = at + CONDITION_LENGTH
-  const first = raw[i++]!
-  const length = first < 0x80 ? first : first === 0x81 ? raw[i++]! : (raw[i++]! << 8) | raw[i++]! // ≤ 1023: at most 2 bytes
-  if (typeof dest !== 'string' || dest.length !== length) return false
-  for (let k = 0; k < length; k++) if (raw[i + k] !== dest.charCodeAt(k)) return false
-  return true
-}
-
-/** RAW describes `p` entirely: amount and expiry (the fields a hop changes) and all the others. */
-function rawMatches(p: Omit<IlpPrepare, 'type'>, raw: Uint8Array): boolean {
-  const at = prepareBodyAt(raw)
-  return (
-    uint64At(raw, at) === p.amount &&
-    p.expiresAt instanceof Date &&
-    readIlpTimestampMs(raw, at + 8) === p.expiresAt.getTime() &&
-    rawHoldsFields(p, raw)
-  )
-}
-
-/** Encodes a Prepare; a decoded or patched Prepare returns its RAW bytes (checked against every field). */
+/** Encodes a Prepare; a decoded or patched Prepare returns its RAW bytes (checked against every field, raw.ts). */
 export function encodePrepare(p: Omit<IlpPrepare, 'type'>): Uint8Array {
   const raw = p[RAW]
-  if (raw !== undefined && rawMatches(p, raw)) return raw
+  if (raw !== undefined && prepareRawMatches(p, raw)) return raw
   checkAmount(p.amount)
   checkFixed('executionCondition', p.executionCondition, CONDITION_LENGTH)
   if (!isValidDestination(p.destination)) throw new CodecError('ILP_INVALID_ADDRESS', `invalid destination address: ${JSON.stringify(p.destination)}`)
@@ -182,7 +144,7 @@ export function encodePrepare(p: Omit<IlpPrepare, 'type'>): Uint8Array {
 
 export function encodeFulfill(p: Omit<IlpFulfill, 'type'>): Uint8Array {
   const raw = p[RAW]
-  if (raw !== undefined) return raw
+  if (raw !== undefined && fulfillRawMatches(p, raw)) return raw
   checkFixed('fulfillment', p.fulfillment, FULFILLMENT_LENGTH)
   checkData(p.data)
   const body = FULFILLMENT_LENGTH + lengthPrefixSize(p.data.length) + p.data.length
@@ -195,7 +157,7 @@ export function encodeFulfill(p: Omit<IlpFulfill, 'type'>): Uint8Array {
 
 export function encodeReject(p: Omit<IlpReject, 'type'>): Uint8Array {
   const raw = p[RAW]
-  if (raw !== undefined) return raw
+  if (raw !== undefined && rejectRawMatches(p, raw)) return raw
   const code = p.code
   if (typeof code !== 'string' || code.length !== 3 || !isWellFormedCode(code.charCodeAt(0), code.charCodeAt(1), code.charCodeAt(2))) throw new CodecError('ILP_INVALID_CODE', `invalid error code: ${JSON.stringify(p.code)}`)
   // Empty triggeredBy is legal per the ASN (SIZE 0..1023) and sent by JS STREAM; see protocol-notes §13.4.

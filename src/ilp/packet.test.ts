@@ -168,6 +168,20 @@ describe('zero-copy forwarding (RAW + patchPrepare)', () => {
     assert.deepEqual([patched.amount, toHex(decodePrepare(packetBytes(patched)).data)], [5n, '010203'])
   })
 
+  test('Fulfill and Reject: RAW is relayed unchanged, but not for spread copies with changed fields', () => {
+    const reject = decodeReject(hex('0e16 463939 06672e636f6e6e 0768c3a96c6c6fff 03010203')) // g.conn, "héllo" + ff
+    assert.equal(encodeIlpPacket(reject), reject[RAW], 'relayed byte-for-byte, invalid UTF-8 (ff) included')
+    assert.equal(decodeReject(encodeIlpPacket({ ...reject, code: 'T00' })).code, 'T00')
+    assert.equal(decodeReject(encodeIlpPacket({ ...reject, triggeredBy: 'g.me' })).triggeredBy, 'g.me')
+    assert.equal(decodeReject(encodeIlpPacket({ ...reject, message: 'other' })).message, 'other')
+    assert.equal(decodeReject(encodeIlpPacket({ ...reject, message: 'h\u00e9llo\ufffd' })).message, 'h\u00e9llo\ufffd')
+    assert.equal(toHex(decodeReject(encodeIlpPacket({ ...reject, data: new Uint8Array([9]) })).data), '09')
+    const fulfill = decodeFulfill(encodeIlpPacket({ type: IlpPacketType.Fulfill, fulfillment: new Uint8Array(32), data: new Uint8Array([1]) }))
+    assert.equal(encodeIlpPacket(fulfill), fulfill[RAW])
+    assert.equal(toHex(decodeFulfill(encodeIlpPacket({ ...fulfill, fulfillment: new Uint8Array(32).fill(1) })).fulfillment), '01'.repeat(32))
+    assert.equal(toHex(decodeFulfill(encodeIlpPacket({ ...fulfill, data: new Uint8Array(0) })).data), '')
+  })
+
   test('a patched Prepare is sent as its patched bytes, without re-encoding', () => {
     const out = patchPrepare(decodePrepare(example), 99n, new Date('2017-12-23T01:21:39.549Z'))
     assert.equal(encodePrepare(out), out[RAW])
@@ -217,6 +231,24 @@ describe('round-trip properties', () => {
         assert.equal(toHex(encodeIlpPacket({ ...back, [RAW]: undefined })), toHex(bytes))
       }),
       { numRuns: 1000 },
+    )
+  })
+
+  test('a decoded packet with any one field replaced (spread) encodes the replacement, never its stale RAW', () => {
+    const pairs = fc.oneof(
+      fc.tuple(arb.prepare(), arb.prepare()),
+      fc.tuple(arb.fulfill, arb.fulfill),
+      fc.tuple(arb.reject, arb.reject),
+    )
+    fc.assert(
+      fc.property(pairs, fc.nat(), ([a, b], pick) => {
+        const decoded = decodeIlpPacket(encodeIlpPacket(a))
+        const fields = Object.keys(b).filter((k) => k !== 'type')
+        const field = fields[pick % fields.length]!
+        const changed = { ...decoded, [field]: (b as unknown as Record<string, unknown>)[field] } as typeof decoded
+        assert.deepEqual(arb.plain(decodeIlpPacket(encodeIlpPacket(changed))), arb.plain({ ...a, [field]: (b as unknown as Record<string, unknown>)[field] } as typeof a))
+      }),
+      { numRuns: 2000 },
     )
   })
 

@@ -7,7 +7,8 @@
 import { copyBytes } from '../oer/alloc.js'
 import { ILP_TIMESTAMP_LENGTH, writeIlpTimestamp } from './timestamp.js'
 import { CONDITION_LENGTH } from './limits.js'
-import { checkAmount, encodeIlpPacket, prepareBodyAt, rawHoldsFields, writeUInt64 } from './packet-encode.js'
+import { checkAmount, encodeIlpPacket, writeUInt64 } from './packet-encode.js'
+import { prepareBodyAt, rawHoldsFields } from './raw.js'
 import { IlpPacketType, RAW, type IlpPacket, type IlpPrepare } from './types.js'
 
 export { CONDITION_LENGTH, FULFILLMENT_LENGTH, ILP_DATA_MAX_LENGTH, ILP_MESSAGE_MAX_LENGTH } from './limits.js'
@@ -22,25 +23,24 @@ export { decodeFulfill, decodeIlpPacket, decodePrepare, decodeReject, decodeRepl
  */
 export function patchPrepare(prepare: IlpPrepare, amount: bigint, expiresAt: Date): IlpPrepare {
   checkAmount(amount)
-  const next: IlpPrepare = {
-    type: IlpPacketType.Prepare,
-    amount,
-    expiresAt,
-    executionCondition: prepare.executionCondition,
-    destination: prepare.destination,
-    data: prepare.data,
-  }
+  const { executionCondition, destination, data } = prepare
   const src = prepare[RAW]
-  if (src === undefined || !rawHoldsFields(prepare, src)) return next
+  if (src === undefined || !rawHoldsFields(prepare, src)) {
+    return { type: IlpPacketType.Prepare, amount, expiresAt, executionCondition, destination, data }
+  }
   const raw = copyBytes(src) // never Buffer#slice: on a Buffer that is a view, and we would patch the input
   const at = prepareBodyAt(src)
   writeUInt64(raw, at, amount)
   writeIlpTimestamp(raw, at + 8, expiresAt)
   const conditionAt = at + 8 + ILP_TIMESTAMP_LENGTH
+  // One literal, not `{ ...x, [RAW]: raw }`: spreading then adding a symbol key measured ~10x slower.
   return {
-    ...next,
+    type: IlpPacketType.Prepare,
+    amount,
+    expiresAt,
     executionCondition: raw.subarray(conditionAt, conditionAt + CONDITION_LENGTH),
-    data: raw.subarray(raw.length - prepare.data.length),
+    destination,
+    data: raw.subarray(raw.length - data.length),
     [RAW]: raw,
   }
 }

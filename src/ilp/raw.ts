@@ -1,0 +1,87 @@
+/**
+ * When may a packet's RAW bytes stand for it? Decoded packets keep their envelope under RAW so that a
+ * connector relays replies byte-for-byte and forwards a Prepare with one copy (patchPrepare). But
+ * `{ ...decoded, data }` copies RAW along with the fields, and stale bytes would then go out (the old amount,
+ * the old destination). So the encoders reuse RAW only when it still holds every field: byte fields must be
+ * the very views decoding made of RAW (identity, not equal content: O(1)), and strings must equal the bytes.
+ * When in doubt the packet is encoded from its fields, which is always correct.
+ */
+import { uint64At } from '../oer/reader.js'
+import { CONDITION_LENGTH, FULFILLMENT_LENGTH } from './limits.js'
+import { ILP_TIMESTAMP_LENGTH, readIlpTimestampMs } from './timestamp.js'
+import type { IlpFulfill, IlpPrepare, IlpReject } from './types.js'
+
+/** Offset of the first body field in an envelope (after the type byte and the length determinant). */
+export function prepareBodyAt(raw: Uint8Array): number {
+  return raw[1]! < 0x80 ? 2 : 2 + (raw[1]! & 0x7f)
+}
+
+/** `view` is the region of `raw` at `offset` (the same memory, not equal content). */
+function isViewAt(view: Uint8Array, raw: Uint8Array, offset: number): boolean {
+  return view instanceof Uint8Array && view.buffer === raw.buffer && view.byteOffset === raw.byteOffset + offset
+}
+
+/** `view` is the last field of `raw` (data always is, unless an extension follows it: then we re-encode). */
+function isTailOf(view: Uint8Array, raw: Uint8Array): boolean {
+  return view instanceof Uint8Array && isViewAt(view, raw, raw.length - view.length)
+}
+
+/** Reads the length determinant at `i` (at most 2 length bytes: fields checked here are ≤ 8191 bytes). */
+function varLength(raw: Uint8Array, i: number): { length: number; start: number } | undefined {
+  const first = raw[i]!
+  if (first < 0x80) return { length: first, start: i + 1 }
+  if (first === 0x81) return { length: raw[i + 1]!, start: i + 2 }
+  if (first === 0x82) return { length: (raw[i + 1]! << 8) | raw[i + 2]!, start: i + 3 }
+  return undefined
+}
+
+const utf8Lenient = new TextDecoder('utf-8')
+
+/**
+ * The var string at `i` decodes to `s` (ASCII compared byte by byte; anything else decoded as the decoder
+ * does, so a relayed Reject keeps even invalid UTF-8 byte-for-byte). Returns the offset after it, or -1.
+ */
+function varStringEquals(raw: Uint8Array, i: number, s: unknown): number {
+  const field = varLength(raw, i)
+  if (field === undefined || typeof s !== 'string') return -1
+  const { length, start } = field
+  if (s.length === length) {
+    let k = 0
+    while (k < length && raw[start + k] === s.charCodeAt(k) && raw[start + k]! < 0x80) k++
+    if (k === length) return start + length
+    // After an ASCII prefix, an ASCII byte against a different ASCII char: the decoded strings differ there.
+    if (raw[start + k]! < 0x80 && s.charCodeAt(k) < 0x80) return -1
+  }
+  return utf8Lenient.decode(raw.subarray(start, start + length)) === s ? start + length : -1
+}
+
+/** RAW holds the Prepare's condition, destination and data (amount and expiry aside: patchPrepare rewrites those). */
+export function rawHoldsFields(p: Omit<IlpPrepare, 'type'>, raw: Uint8Array): boolean {
+  const at = prepareBodyAt(raw) + 8 + ILP_TIMESTAMP_LENGTH
+  return isViewAt(p.executionCondition, raw, at) && isTailOf(p.data, raw) && varStringEquals(raw, at + CONDITION_LENGTH, p.destination) > 0
+}
+
+export function prepareRawMatches(p: Omit<IlpPrepare, 'type'>, raw: Uint8Array): boolean {
+  const at = prepareBodyAt(raw)
+  return (
+    uint64At(raw, at) === p.amount &&
+    p.expiresAt instanceof Date &&
+    readIlpTimestampMs(raw, at + 8) === p.expiresAt.getTime() &&
+    rawHoldsFields(p, raw)
+  )
+}
+
+export function fulfillRawMatches(p: Omit<IlpFulfill, 'type'>, raw: Uint8Array): boolean {
+  return isViewAt(p.fulfillment, raw, prepareBodyAt(raw)) && p.fulfillment.length === FULFILLMENT_LENGTH && isTailOf(p.data, raw)
+}
+
+/** Code, triggeredBy and message compared with the bytes, data by identity. */
+export function rejectRawMatches(p: Omit<IlpReject, 'type'>, raw: Uint8Array): boolean {
+  const at = prepareBodyAt(raw)
+  const code = p.code
+  if (typeof code !== 'string' || code.length !== 3 || raw[at] !== code.charCodeAt(0) || raw[at + 1] !== code.charCodeAt(1) || raw[at + 2] !== code.charCodeAt(2)) {
+    return false
+  }
+  const afterTriggeredBy = varStringEquals(raw, at + 3, p.triggeredBy)
+  return afterTriggeredBy > 0 && varStringEquals(raw, afterTriggeredBy, p.message) > 0 && isTailOf(p.data, raw)
+}

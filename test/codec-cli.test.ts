@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { decodeAny, parseInputBytes } from '../src/cli/decode.js'
-import { IlpPacketType, encodeIlpPacket, type IlpPrepare } from '../src/ilp/index.js'
+import { IlpPacketType, amountTooLarge, encodeIlpPacket, type IlpPrepare } from '../src/ilp/index.js'
 import { BtpPacketType, encodeBtpIlp } from '../src/link/btp/packet.js'
 import { FrameType, deriveStreamKeys, encryptStreamPacket } from '../src/stream/index.js'
 import { CodecError } from '../src/oer/index.js'
@@ -49,6 +49,12 @@ describe('decodeAny (in process)', () => {
       destination: 'example.alice',
       data: '5db343fdc41898f6df4202329139dc242dd0f558a811b46b28918fdab37c6cb0',
     })
+  })
+
+  test('Rejects get their code name, and F08 its decoded data', () => {
+    assert.equal(decodeAny(parseInputBytes(REJECT_HEX), 'auto').codeName, 'Invalid Packet')
+    const f08 = encodeIlpPacket(amountTooLarge('g.connector', 255n, 65535n))
+    assert.deepEqual(decodeAny(f08, 'auto').amountTooLarge, { receivedAmount: '255', maximumAmount: '65535' })
   })
 
   test('base64, base64url and 0x-hex inputs give the same bytes', () => {

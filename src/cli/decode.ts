@@ -2,7 +2,8 @@
  * `ilp decode <hex|base64> [--secret <base64>] [--format auto|ilp|btp|stream]`: prints a packet as JSON.
  *
  * Output conventions: bigints are decimal strings, byte fields are lowercase hex, dates are ISO 8601,
- * enum values get their names (`"type": "prepare"`, `"frame": "StreamMoney"`). Nested packets are decoded too:
+ * enum values get their names (`"type": "prepare"`, `"frame": "StreamMoney"`, a Reject's `codeName`, F08's
+ * `amountTooLarge`). Nested packets are decoded too:
  * the ILP packet inside a BTP `ilp` entry, and, with `--secret`, the STREAM packet inside ILP data.
  * Bad input prints one line, `ilp decode: <reason>`, on stderr and exits with code 1.
  *
@@ -10,7 +11,7 @@
  */
 import type { Command } from 'commander'
 import { CodecError } from '../oer/errors.js'
-import { IlpPacketType, decodeIlpPacket, type IlpPacket } from '../ilp/index.js'
+import { IlpErrorCode, IlpErrorName, IlpPacketType, decodeAmountTooLargeData, decodeIlpPacket, type IlpPacket } from '../ilp/index.js'
 import { BtpContentType, BtpPacketType, decodeBtpPacket, type BtpPacket, type BtpProtocolData } from '../link/btp/packet.js'
 import { FrameType, decryptStreamPacket, deriveStreamKeys, type Frame, type StreamPacket } from '../stream/index.js'
 
@@ -84,6 +85,11 @@ function ilpJson(bytes: Uint8Array, options: DecodeOptions): { [key: string]: Js
 
 function ilpPacketJson(packet: IlpPacket, options: DecodeOptions): { [key: string]: Json } {
   const out: { [key: string]: Json } = { ...(toJson(packet) as { [key: string]: Json }), type: ILP_TYPE_NAMES[packet.type]! }
+  if (packet.type === IlpPacketType.Reject) {
+    const name = IlpErrorName[packet.code]
+    if (name !== undefined) out.codeName = name
+    if (packet.code === IlpErrorCode.F08_AMOUNT_TOO_LARGE && packet.data.length >= 16) out.amountTooLarge = toJson(decodeAmountTooLargeData(packet.data))
+  }
   if (options.secret && packet.data.length > 0) out.stream = nestedStream(packet.data, options.secret)
   return out
 }

@@ -1,7 +1,7 @@
 /**
  * bench:connector (issue 6): packets/s, round trip, router CPU per packet and peak RSS of
  *   sender → router → receiver, with 1, 10 and 100 packets in flight, for
- *   - our node (createNode, memory ledger) as the router,
+ *   - our node (createNode) as the router, on the memory ledger and on the durable sqlite ledger,
  *   - ilp-connector 23.0.2 (ilp-plugin-btp / ilp-plugin-http accounts) as the router,
  *   - no router at all (the bare link between the load generators),
  * over BTP and over ILP over HTTP. Every router, sender and receiver is its own child process; the routers
@@ -16,6 +16,9 @@ import { createRequire } from 'node:module'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { RunOptions, RunResult } from './loadgen.js'
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3)
@@ -25,6 +28,8 @@ const WARMUP_PASS_MS = Number(process.env.BENCH_WARMUP_PASS_MS ?? 2000)
 const IN_FLIGHT = (process.env.BENCH_IN_FLIGHT ?? '1,10,100').split(',').map(Number)
 const TRANSPORTS = (process.env.BENCH_TRANSPORTS ?? 'btp,http').split(',') as ('btp' | 'http')[]
 const TOKEN = 'bench-token-0123456789abcdef0123456789abcdef'
+/** The receiver's token at our router (the node refuses two accounts with one token). */
+const RECEIVER_TOKEN = 'bench-receiver-token-0123456789abcdef012345'
 const THIS_FILE = fileURLToPath(import.meta.url)
 
 type Message = { kind: string; [key: string]: unknown }
@@ -47,18 +52,18 @@ function usage(): Message {
   return { kind: 'usage', cpuUs: cpu.user + cpu.system, maxRssKb: process.resourceUsage().maxRSS }
 }
 
-async function routerOurs(transport: 'btp' | 'http', receiverUrl?: string): Promise<void> {
+async function routerOurs(transport: 'btp' | 'http', receiverUrl: string | undefined, store: string): Promise<void> {
   const { createNode } = await import('../src/node/node.js')
   const { parseConfig } = await import('../src/node/config.js')
   const account = (id: string, link: object) => ({ id, relation: 'child', min_balance: '-1000000000000000000', ...link })
   const accounts =
     transport === 'btp'
-      ? [account('sender', { btp: { incoming_token: TOKEN } }), account('receiver', { btp: { incoming_token: TOKEN } })]
+      ? [account('sender', { btp: { incoming_token: TOKEN } }), account('receiver', { btp: { incoming_token: RECEIVER_TOKEN } })]
       : [account('sender', { http: { incoming_token: TOKEN } }), account('receiver', { http: { url: receiverUrl, outgoing_token: TOKEN } })]
   const node = createNode(
     parseConfig({
       ilp_address: 'test.router',
-      store: 'memory',
+      store,
       log_level: 'silent',
       admin: { listen: '127.0.0.1:0', token: 'bench-admin-token-0123456789' },
       [transport]: { listen: '127.0.0.1:0' },
@@ -165,7 +170,7 @@ async function loadgenRole(role: string, args: Record<string, string>): Promise<
 
 async function child(role: string, args: Record<string, string>): Promise<void> {
   process.on('disconnect', () => process.exit(0))
-  if (role === 'router-ours') return routerOurs(args.transport as 'btp' | 'http', args.receiverUrl)
+  if (role === 'router-ours') return routerOurs(args.transport as 'btp' | 'http', args.receiverUrl, args.store ?? 'memory')
   if (role === 'router-js') return routerJs(args.transport as 'btp' | 'http', args.receiverUrl)
   if (!['sender-btp', 'sender-http'].includes(role)) onParent({})
   return loadgenRole(role, args)
@@ -182,16 +187,23 @@ class Proc {
     // BENCH_PROFILE_DIR=<dir>: the routers write V8 CPU profiles there (open them in Chrome DevTools).
     const profile = process.env.BENCH_PROFILE_DIR !== undefined && role.startsWith('router') ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : []
     this.child = fork(THIS_FILE, ['--role', role, JSON.stringify(clean)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: profile })
+    this.child.once('exit', (code) => {
+      for (const w of this.waiters.splice(0)) w.resolve({ kind: 'died', code })
+      if (code !== 0 && code !== null) process.stderr.write(`bench child ${role} exited with ${code}\n`)
+    })
     this.child.on('message', (m: Message) => {
       const i = this.waiters.findIndex((w) => w.kind === m.kind)
       if (i >= 0) this.waiters.splice(i, 1)[0]!.resolve(m)
       else this.inbox.push(m)
     })
   }
-  next(kind: string): Promise<Message> {
+  async next(kind: string): Promise<Message> {
     const i = this.inbox.findIndex((m) => m.kind === kind)
-    if (i >= 0) return Promise.resolve(this.inbox.splice(i, 1)[0]!)
-    return new Promise((resolve) => this.waiters.push({ kind, resolve }))
+    if (i >= 0) return this.inbox.splice(i, 1)[0]!
+    if (this.child.exitCode !== null) throw new Error(`bench child exited (${this.child.exitCode}) before '${kind}'`)
+    const m = await new Promise<Message>((resolve) => this.waiters.push({ kind, resolve }))
+    if (m.kind === 'died') throw new Error(`bench child exited (${String(m.code)}) before '${kind}'`)
+    return m
   }
   async ask(message: Message, reply: string): Promise<Message> {
     this.child.send(message)
@@ -210,6 +222,11 @@ interface Path {
   procs: Proc[]
 }
 
+let sqliteDir: string | undefined
+const isOurs = (name: string): boolean => name.startsWith('ours')
+/** 'ours' runs on the memory ledger (like ilp-connector's memdown store); 'ours, sqlite' on the durable one. */
+const storeOf = (name: string): string | undefined => (name === 'ours, sqlite' ? `sqlite:${join((sqliteDir ??= mkdtempSync(join(tmpdir(), 'bench-connector-'))), `ledger-${Date.now()}.sqlite`)}` : isOurs(name) ? 'memory' : undefined)
+
 async function startPath(name: string, transport: 'btp' | 'http'): Promise<Path> {
   const procs: Proc[] = []
   const spawn = (role: string, args: Record<string, string | undefined> = {}): Proc => {
@@ -223,21 +240,21 @@ async function startPath(name: string, transport: 'btp' | 'http'): Promise<Path>
     if (name === 'bare link') {
       target = await spawn('receiver-btp-server').next('ready')
     } else {
-      router = spawn(name === 'ours' ? 'router-ours' : 'router-js', { transport })
+      router = spawn(isOurs(name) ? 'router-ours' : 'router-js', { transport, store: storeOf(name) })
       target = await router.next('ready')
-      const receiverUrl = name === 'ours' ? `btp+ws://receiver:${TOKEN}@${new URL(target.url as string).host}` : (target.receiverUrl as string)
+      const receiverUrl = isOurs(name) ? `btp+ws://receiver:${RECEIVER_TOKEN}@${new URL(target.url as string).host}` : (target.receiverUrl as string)
       await spawn('receiver-btp', { url: receiverUrl }).next('ready')
     }
   } else {
     const receiver = await spawn('receiver-http').next('ready')
     if (name === 'bare link') target = receiver
     else {
-      router = spawn(name === 'ours' ? 'router-ours' : 'router-js', { transport, receiverUrl: receiver.url as string })
+      router = spawn(isOurs(name) ? 'router-ours' : 'router-js', { transport, receiverUrl: receiver.url as string, store: storeOf(name) })
       target = await router.next('ready')
-      if (name === 'ours') target = { ...target, url: `${target.url as string}/accounts/sender/ilp` }
+      if (isOurs(name)) target = { ...target, url: `${target.url as string}/accounts/sender/ilp` }
     }
   }
-  const senderUrl = transport === 'btp' && name === 'ours' ? `btp+ws://sender:${TOKEN}@${new URL(target.url as string).host}` : (target.url as string)
+  const senderUrl = transport === 'btp' && isOurs(name) ? `btp+ws://sender:${TOKEN}@${new URL(target.url as string).host}` : (target.url as string)
   const sender = spawn(transport === 'btp' ? 'sender-btp' : 'sender-http', {
     url: senderUrl,
     destination: target.destination as string,
@@ -272,7 +289,7 @@ const median = (xs: number[]): number => {
 const fmt = (x: number, digits = 0): string => (Number.isNaN(x) ? '–' : x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }))
 
 async function benchTransport(transport: 'btp' | 'http'): Promise<void> {
-  const names = ['ours', 'ilp-connector', 'bare link']
+  const names = ['ours', 'ours, sqlite', 'ilp-connector', 'bare link']
   const paths: Path[] = []
   for (const name of names) paths.push(await startPath(name, transport))
   const samples = new Map<string, Sample[]>()
@@ -310,7 +327,7 @@ function printTable(transport: string, names: string[], samples: Map<string, Sam
       const p99 = median(list.map((s) => s.result.p99Us))
       const cpu = median(list.map((s) => s.cpuUsPerPacket))
       const rss = Math.max(...list.map((s) => s.maxRssKb))
-      const vsJs = name === 'ours' ? `${fmt(pps / rate('ilp-connector'), 1)}×` : ''
+      const vsJs = isOurs(name) ? `${fmt(pps / rate('ilp-connector'), 1)}×` : ''
       const vsBare = name === 'bare link' ? '' : `${fmt((100 * pps) / rate('bare link'))}%`
       console.log(
         `| ${name} | ${inFlight} | ${fmt(pps)} | ${fmt(p50)} µs | ${fmt(p99)} µs | ${fmt(cpu)} µs | ${Number.isFinite(rss) ? fmt(rss / 1024) + ' MB' : '–'} | ${vsJs} | ${vsBare} |`,
@@ -323,7 +340,14 @@ async function main(): Promise<void> {
   const roleAt = process.argv.indexOf('--role')
   if (roleAt >= 0) return child(process.argv[roleAt + 1]!, JSON.parse(process.argv[roleAt + 2] ?? '{}'))
   console.log(`bench:connector — Node ${process.version}, ${RUNS} runs × ${DURATION_MS} ms (+${WARMUP_MS} ms warmup), in flight ${IN_FLIGHT.join('/')}`)
-  for (const transport of TRANSPORTS) await benchTransport(transport)
+  try {
+    for (const transport of TRANSPORTS) await benchTransport(transport)
+  } finally {
+    if (sqliteDir !== undefined) rmSync(sqliteDir, { recursive: true, force: true })
+  }
 }
 
-await main()
+await main().catch((err: unknown) => {
+  console.error(err)
+  process.exit(1)
+})

@@ -42,6 +42,8 @@ export interface HttpLinkOptions {
   /** Our own ILP address, for the Rejects this link makes itself (4xx). */
   address?: () => string
   connections?: number
+  /** HTTP/1.1 requests per connection at once (undici pipelining); 1 = none, the safe default. */
+  pipelining?: number
   inFlightMax?: number
   now?: () => number
   log?: LinkLogger
@@ -63,7 +65,7 @@ export function createHttpLink(options: HttpLinkOptions): Link {
   const target = options.url === undefined ? undefined : new URL(options.url)
   const pool = target === undefined ? undefined : new Pool(target.origin, {
     connections: options.connections ?? HTTP_CONNECTIONS_DEFAULT,
-    pipelining: 1,
+    pipelining: options.pipelining ?? 1,
     keepAliveTimeout: 30_000,
     headersTimeout: HTTP_REPLY_TIMEOUT_MS,
     bodyTimeout: HTTP_REPLY_TIMEOUT_MS,

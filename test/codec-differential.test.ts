@@ -154,6 +154,13 @@ describe('named differences from ilp-packet 3.1.3 (we follow the RFC; the refere
     assert.equal(arb.codecErrorCode(() => encodeIlpPacket({ ...base, destination: 'bad dest' })), 'ILP_INVALID_ADDRESS')
   })
 
+  test('found by the mutation test: JS reads address bytes as "ascii", masking the high bit (0xC1 becomes "A"); we reject them', () => {
+    const bytes = encodeIlpPacket({ ...base, destination: 'g.alice.bob' }).slice()
+    bytes[bytes.indexOf(0x61)] = 0xc1 // the "a" of alice, with the high bit set
+    assert.equal(ilpPacket.deserializeIlpPrepare(Buffer.from(bytes)).destination, 'g.Alice.bob')
+    assert.equal(ours(bytes), 'ILP_INVALID_ADDRESS')
+  })
+
   test('error codes: JS accepts any 3 bytes (e.g. "f01"); we require [A-Z0-9]{3}', () => {
     const lower = Buffer.from('0e06663031000000', 'hex')
     assert.equal(ilpPacket.deserializeIlpReject(lower).code, 'f01')
@@ -268,3 +275,53 @@ describe('ILDCP: ours ↔ ilp-protocol-ildcp 2.2.3', () => {
   })
 })
 
+
+describe('decoding the same random and mutated bytes: ours vs ilp-packet 3.1.3', () => {
+  /** Why ilp-packet may accept what we reject: exactly the named differences above. */
+  function knownLooseness(bytes: Uint8Array, ourCode: string): boolean {
+    if (ourCode === 'ILP_INVALID_ADDRESS') return bytes.some((b) => b >= 0x80) // its 'ascii' decoding masks the high bit
+    return ['ILP_INVALID_TIMESTAMP', 'ILP_DATA_TOO_LONG', 'ILP_INVALID_CODE', 'ILP_INVALID_FIELD'].includes(ourCode)
+  }
+
+  test('20,000 mutated packets: accepted by both with equal fields, or rejected for a named reason', () => {
+    const seeds = [
+      encodeIlpPacket({ type: IlpPacketType.Prepare, amount: 5n, expiresAt: new Date('2020-02-29T23:59:59.999Z'), executionCondition: new Uint8Array(32).fill(3), destination: 'g.alice.bob', data: new Uint8Array(10).fill(4) }),
+      encodeIlpPacket({ type: IlpPacketType.Fulfill, fulfillment: new Uint8Array(32).fill(5), data: new Uint8Array(3) }),
+      encodeIlpPacket({ type: IlpPacketType.Reject, code: 'F08', triggeredBy: 'test.x', message: 'too much', data: new Uint8Array(16) }),
+    ]
+    let both = 0
+    fc.assert(
+      fc.property(fc.constantFrom(...seeds), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 3 }), (seed, edits) => {
+        const bytes = seed.slice()
+        for (const [at, value] of edits) bytes[at % bytes.length] = value
+        let theirs: ilpPacket.IlpPacket | undefined
+        try {
+          theirs = ilpPacket.deserializeIlpPacket(Buffer.from(bytes))
+        } catch {
+          theirs = undefined
+        }
+        const ourCode = arb.codecErrorCode(() => decodeIlpPacket(bytes))
+        if (ourCode === undefined) {
+          assert.ok(theirs !== undefined || isEpochOrEarly(bytes), `we accept what ilp-packet rejects: ${Buffer.from(bytes).toString('hex')}`)
+          if (theirs === undefined) return
+          both++
+          const ours = arb.plain(decodeIlpPacket(bytes))
+          const theirsPlain = arb.plain({ type: theirs.type, ...theirs.data } as never)
+          assert.deepEqual(ours, theirsPlain)
+        } else if (theirs !== undefined) {
+          assert.ok(knownLooseness(bytes, ourCode), `ilp-packet accepts what we reject (${ourCode}): ${Buffer.from(bytes).toString('hex')}`)
+        }
+      }),
+      { numRuns: 20_000 },
+    )
+    assert.ok(both > 1000, `enough inputs accepted by both (${both})`)
+  })
+})
+
+/** Inputs whose timestamps the reference cannot read (the epoch itself, years before 1000): named above. */
+function isEpochOrEarly(bytes: Uint8Array): boolean {
+  if (bytes[0] !== IlpPacketType.Prepare) return false
+  const at = bytes[1]! < 0x80 ? 2 : 2 + (bytes[1]! & 0x7f)
+  const t = Buffer.from(bytes.subarray(at + 8, at + 25)).toString('latin1')
+  return t === '19700101000000000' || t < '1000'
+}

@@ -109,6 +109,7 @@ const seeds = seedPackets.map(encodeIlpPacket)
 /** A decoded packet must re-encode to the same fields (nothing the decoder accepts is unencodable). */
 function decodeAndReencode(input: Uint8Array): void {
   const packet = decodeIlpPacket(input)
+  assert.equal(packet.type, input[0], 'the decoded type is the type byte')
   const again = decodeIlpPacket(encodeIlpPacket({ ...packet, [RAW]: undefined }))
   assert.deepEqual(plain(again), plain(packet))
 }
@@ -171,6 +172,13 @@ describe('fuzz findings kept as named regression tests', () => {
   test('a long form whose length bytes overflow 2^53 is OER_TRUNCATED, not a RangeError', () => {
     const r = new Reader(new Uint8Array(Buffer.from('88ffffffffffffffff00', 'hex')))
     assert.throws(() => r.readLengthPrefix(), (e: unknown) => e instanceof CodecError && e.code === 'OER_TRUNCATED')
+  })
+
+  test('found by differential fuzzing: a packet with type byte 0 is ILP_UNKNOWN_TYPE, not a Reject', () => {
+    // The "any type" sentinel of the envelope reader was 0, so type 0 passed as if it were expected.
+    const reject = seeds[3]!.slice()
+    reject[0] = 0
+    assert.throws(() => decodeIlpPacket(reject), (e: unknown) => e instanceof CodecError && e.code === 'ILP_UNKNOWN_TYPE')
   })
 
   test('a non-Uint8Array input is a CodecError', () => {

@@ -16,11 +16,12 @@ const utf8Lenient = new TextDecoder('utf-8')
  * Bytes after the envelope are ignored (RFC 30: extra bytes at the end of a message MUST be ignored), and so
  * are bytes after the last known field inside it (RFC 30 extensibility, protocol-notes §13.5).
  */
-function openEnvelope(bytes: Uint8Array, expected: number): Reader {
+function openEnvelope(bytes: Uint8Array, expected: IlpPacketType | typeof ANY_TYPE): Reader {
   if (!(bytes instanceof Uint8Array)) throw new CodecError('ILP_INVALID_FIELD', 'packet must be a Uint8Array')
-  const type = bytes.length > 0 ? bytes[0]! : -1
-  if (type !== expected && !(expected === ANY_TYPE && type >= IlpPacketType.Prepare && type <= IlpPacketType.Reject)) {
-    if (type === -1) throw new CodecError('OER_TRUNCATED', 'empty input: no ILP packet type')
+  if (bytes.length === 0) throw new CodecError('OER_TRUNCATED', 'empty input: no ILP packet type')
+  const type = bytes[0]!
+  const known = type === IlpPacketType.Prepare || type === IlpPacketType.Fulfill || type === IlpPacketType.Reject
+  if (!known || (expected !== ANY_TYPE && type !== expected)) {
     throw new CodecError('ILP_UNKNOWN_TYPE', `expected ${typeName(expected)}, got type ${type}`)
   }
   const body = new Reader(bytes, 1)
@@ -28,9 +29,10 @@ function openEnvelope(bytes: Uint8Array, expected: number): Reader {
   return body
 }
 
-const ANY_TYPE = 0
+/** Not a type byte value (regression: it once was 0, so a packet of type 0 decoded as a Reject). */
+const ANY_TYPE = 'any'
 
-function typeName(type: number): string {
+function typeName(type: IlpPacketType | typeof ANY_TYPE): string {
   return type === ANY_TYPE ? 'an ILP packet type (12, 13 or 14)' : `ILP packet type ${type}`
 }
 

@@ -127,6 +127,19 @@ describe('receiver under hostile input', () => {
     assert.equal(receiver.connections().length, 2)
   })
 
+  test('Blocked frames get the stream\'s limits back and open nothing', async (t) => {
+    const { receiver } = setup(t, { streamReceiveMax: 1_000n })
+    const client = rawClient(receiver.generateCredentials())
+    await receiver.handlePrepare(client.prepare([money(1n, 1n)], { amount: 400n }))
+    const reply = await receiver.handlePrepare(client.prepare([
+      { type: FrameType.StreamMoneyBlocked, streamId: 1n, sendMax: 2_000n, totalSent: 400n },
+      { type: FrameType.StreamDataBlocked, streamId: 7n, maxOffset: 10n },
+    ]))
+    const max = client.read(reply).frames.find((f) => f.type === FrameType.StreamMaxMoney)
+    assert.deepEqual(max, { type: FrameType.StreamMaxMoney, streamId: 1n, receiveMax: 1_000n, totalReceived: 400n })
+    assert.equal(receiver.connections()[0]!.streams, 1)
+  })
+
   test('a STREAM packet on the wrong ILP type → F06', async (t) => {
     const { receiver } = setup(t)
     const client = rawClient(receiver.generateCredentials())

@@ -116,8 +116,14 @@ export function decideIncoming(
         if (frame.type === FrameType.StreamData) data.push(frame)
         break
       }
+      case FrameType.StreamMoneyBlocked:
+      case FrameType.StreamDataBlocked:
+        // The sender says it is blocked: answer with the stream's current limits (it does not open a stream).
+        if (conn.streams.has(frame.streamId)) touched.add(frame.streamId)
+        break
       default:
-        // Blocked frames, ConnectionMaxData/MaxStreamId (limits for data we do not send back), receipts: no effect.
+        // ConnectionMaxData/MaxStreamId (limits for data we do not send back), connection Blocked frames,
+        // receipts: no effect.
         break
     }
   }

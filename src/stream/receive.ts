@@ -70,7 +70,10 @@ export async function receivePacket(deps: ReceiveDeps, conn: ConnectionRecord, p
   const fulfillable = bytesEqual(sha256(fulfillment), prepare.executionCondition)
   const { control, outcome } = decideIncoming(conn, defaults, packet, prepare.amount, fulfillable)
   applyControl(conn, control, defaults)
-  if (outcome.kind === 'close') closeLocally(conn, outcome.code, outcome.message)
+  if (outcome.kind === 'close') {
+    closeLocally(conn, outcome.code, outcome.message)
+    deps.onConnectionClosed?.(summaryOf(conn))
+  }
   if (outcome.kind !== 'fulfill') {
     const frames = replyFrames(conn, control, outcome, ours)
     finishRemoteClose(deps, conn, control.remoteClose)

@@ -13,6 +13,7 @@ import { decodePrepare, decodeReply, encodeIlpPacket } from '../src/ilp/packet.j
 import type { IlpPrepare, IlpReply } from '../src/ilp/types.js'
 import { createStreamReceiver, type MoneyReceived } from '../src/stream/receiver.js'
 import { pay } from '../src/stream/sender.js'
+import { verifyReceipt } from '../src/stream/receipt.js'
 import { fakeConnector } from './stream-network.js'
 
 const require = createRequire(import.meta.url)
@@ -228,6 +229,38 @@ describe('ilp-protocol-stream 2.7.1 client data', () => {
     for (const e of money) for (const s of e.streams) perStream.set(s.streamId, (perStream.get(s.streamId) ?? 0n) + s.amount)
     assert.equal(perStream.get(1n), 700n)
     assert.equal(perStream.get(3n), 300n)
+  })
+})
+
+describe('ilp-protocol-stream 2.7.1 receipts', () => {
+  test('its server\'s receipts reach our result and verify with both implementations', async (t) => {
+    const plugin = memoryPlugin({ clientAddress: 'test.node.carol', assetCode: 'USD', assetScale: 6 }, async () => {
+      throw new Error('the server sends nothing in this test')
+    })
+    const server = await IlpStream.createServer({ plugin, serverSecret: randomBytes(32) })
+    t.after(() => server.close())
+    server.on('connection', (conn: any) => conn.on('stream', (stream: any) => stream.setReceiveMax('18446744073709551615')))
+    const receiptNonce = randomBytes(16)
+    const receiptSecret = randomBytes(32)
+    const { destinationAccount, sharedSecret, receiptsEnabled } = server.generateAddressAndSecret({ receiptNonce, receiptSecret })
+    assert.equal(receiptsEnabled, true)
+    const result = await pay({ destinationAccount, sharedSecret, sendPrepare: (p) => plugin.deliver(p), amount: 12_345n, maxPacketAmount: 1_000n })
+    assert.equal(result.status, 'completed', JSON.stringify(result.error))
+    assert.equal(verifyReceipt(result.receipt!, receiptSecret).totalReceived, 12_345n)
+    const theirs = IlpStream.verifyReceipt(Buffer.from(result.receipt!), receiptSecret)
+    assert.equal(String(theirs.totalReceived), '12345')
+  })
+
+  test('our receiver\'s receipts verify with ilp-protocol-stream\'s verifyReceipt', async (t) => {
+    const receiver = createStreamReceiver({ address: 'test.node.bob', serverSecret: randomBytes(32), assetCode: 'EUR', assetScale: 2 })
+    t.after(() => receiver.close())
+    const nonce = randomBytes(16)
+    const secret = randomBytes(32)
+    const credentials = receiver.generateCredentials({ receipt: { nonce, secret } })
+    const result = await pay({ ...credentials, sendPrepare: receiver.handlePrepare, amount: 777n })
+    const theirs = IlpStream.verifyReceipt(Buffer.from(result.receipt!), secret)
+    assert.equal(String(theirs.totalReceived), '777')
+    assert.ok(Buffer.from(theirs.nonce).equals(nonce))
   })
 })
 

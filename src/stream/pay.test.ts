@@ -7,6 +7,7 @@ import { reject } from '../ilp/errors.js'
 import { fakeConnector, t04 } from '../../test/stream-network.js'
 import { createStreamReceiver, type MoneyReceived, type StreamReceiverOptions } from './receiver.js'
 import { pay } from './sender.js'
+import { verifyReceipt } from './receipt.js'
 import { deriveStreamKeys, encryptStreamPacket, fulfillmentFor, sha256, decryptStreamPacket } from './crypto.js'
 import { FrameType, StreamErrorCode, type Frame } from './frames.js'
 
@@ -253,5 +254,18 @@ describe('pay() → receiver', () => {
     assert.ok(result.amountSent > 0n)
     assert.equal(credited(), result.amountDelivered)
     assert.equal(result.amountSent, net.stats.sourceFulfilled)
+  })
+
+  test('receipts (RFC 39): the result carries the receiver\'s latest receipt for the whole amount', async (t) => {
+    const { receiver } = setup(t)
+    const nonce = randomBytes(16)
+    const secret = randomBytes(32)
+    const credentials = receiver.generateCredentials({ receipt: { nonce, secret } })
+    const net = fakeConnector(receiver.handlePrepare, { maxPacketAmount: 700n })
+    const result = await pay({ destinationAccount: credentials.destinationAccount, sharedSecret: credentials.sharedSecret, sendPrepare: net.send, amount: 5_000n })
+    assert.equal(result.status, 'completed')
+    const receipt = verifyReceipt(result.receipt!, secret)
+    assert.equal(receipt.totalReceived, 5_000n)
+    assert.equal(receipt.streamId, 1)
   })
 })

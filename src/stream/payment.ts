@@ -6,6 +6,8 @@ import { Ratio } from '../money/ratio.js'
 import { packetAmountLimit, type CongestionState } from './congestion.js'
 import { FrameType, type Frame, type StreamMaxMoneyFrame } from './frames.js'
 import { DEFAULT_PAY_IDLE_TIMEOUT_MS } from './limits.js'
+import { decodeReceipt } from './receipt.js'
+import { CodecError } from '../oer/errors.js'
 import { dataDone, raiseRemoteConnectionMax, raiseRemoteMax, type Chunk, type DataSendState } from './data-send.js'
 import type { StreamPacket } from './packet.js'
 import type { PacketContext } from './send-packet.js'
@@ -86,6 +88,8 @@ export interface PaymentState {
   error?: PayError
   /** Bytes to deliver on the payment stream, if the caller gave any. */
   data?: DataSendState
+  /** The receiver's latest RFC 39 receipt for the payment stream (highest total), to pass to a verifier. */
+  receipt?: { readonly bytes: Uint8Array; readonly totalReceived: bigint }
 }
 
 export function amountInFlight(s: PaymentState): bigint {
@@ -178,6 +182,7 @@ export function noteReply(s: PaymentState, reply: StreamPacket): void {
   for (const f of reply.frames) {
     if (f.type === FrameType.ConnectionAssetDetails && s.destinationAsset === undefined) s.destinationAsset = { code: f.sourceAssetCode, scale: f.sourceAssetScale }
     if (f.type === FrameType.StreamMaxMoney && f.streamId === PAYMENT_STREAM_ID) s.remoteRoom = roomOf(f)
+    if (f.type === FrameType.StreamReceipt && f.streamId === PAYMENT_STREAM_ID) noteReceipt(s, f.receipt)
     if (s.data && f.type === FrameType.StreamMaxData && f.streamId === PAYMENT_STREAM_ID) raiseRemoteMax(s.data, f.maxOffset)
     if (s.data && f.type === FrameType.ConnectionMaxData) raiseRemoteConnectionMax(s.data, f.maxOffset)
   }
@@ -202,4 +207,16 @@ export function stopReason(loop: PayLoop): PayError | undefined {
 
 function lastSegment(address: string): string {
   return address.slice(address.lastIndexOf('.') + 1)
+}
+
+/** Keeps the receipt with the highest total (replies can arrive out of order); malformed ones are ignored. */
+function noteReceipt(s: PaymentState, bytes: Uint8Array): void {
+  let totalReceived: bigint
+  try {
+    totalReceived = decodeReceipt(bytes).totalReceived
+  } catch (e) {
+    if (e instanceof CodecError) return
+    throw e
+  }
+  if (s.receipt === undefined || totalReceived > s.receipt.totalReceived) s.receipt = { bytes: new Uint8Array(bytes), totalReceived }
 }

@@ -101,6 +101,8 @@ export interface PayResult extends PayProgress {
   readonly maxPacketAmount?: bigint
   readonly destinationAssetCode?: string
   readonly destinationAssetScale?: number
+  /** The latest STREAM receipt (RFC 39) the receiver attached, for a receipt verifier. */
+  readonly receipt?: Uint8Array
   readonly durationMs: number
 }
 
@@ -312,6 +314,7 @@ function resultOf(s: PaymentState, durationMs: number): PayResult {
     rejectsByCode: s.rejectsByCode,
     ...(s.congestion.maxPacketAmount !== undefined && { maxPacketAmount: s.congestion.maxPacketAmount }),
     ...(s.destinationAsset && { destinationAssetCode: s.destinationAsset.code, destinationAssetScale: s.destinationAsset.scale }),
+    ...(s.receipt && { receipt: s.receipt.bytes }),
     durationMs,
   }
 }

@@ -25,6 +25,12 @@ export const HTTP_BODY_MAX_BYTES = 64 * 1024
 /** Content types accepted for a packet body: RFC 35's, and the one ilp-plugin-http sends. */
 export const ILP_CONTENT_TYPES = ['application/octet-stream', 'application/ilp+octet-stream'] as const
 export const CALLBACK_PATH = '/ilp/callback'
+/** A request's headers and body must arrive this fast (slow-loris bound; a Prepare is one small POST). */
+export const HTTP_REQUEST_RECEIVE_TIMEOUT_MS = 10_000
+/** Idle keep-alive connections are kept this long (peers reuse them for every packet). */
+export const HTTP_KEEP_ALIVE_MS = 60_000
+/** Open connections per listener, all peers together. */
+export const HTTP_CONNECTIONS_MAX = 4096
 
 /** What the server needs from the link of one account. */
 export interface HttpEndpoint {
@@ -193,7 +199,7 @@ export async function createHttpLinkServer(options: HttpLinkServerOptions): Prom
     return Promise.reject(new HttpFailure(404, 'not found'))
   }
 
-  const server: Server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
+  const server: Server = createServer({ keepAliveTimeout: HTTP_KEEP_ALIVE_MS, requestTimeout: HTTP_REQUEST_RECEIVE_TIMEOUT_MS, headersTimeout: HTTP_REQUEST_RECEIVE_TIMEOUT_MS }, (req, res) => {
     route(req, res).catch((err: unknown) => {
       if (err instanceof HttpFailure) {
         if (err.status === 401) log.warn({ remote: req.socket.remoteAddress }, 'ILP-over-HTTP request with bad credentials')
@@ -213,6 +219,7 @@ export async function createHttpLinkServer(options: HttpLinkServerOptions): Prom
     socket.once('close', () => sockets.delete(socket))
   })
   server.on('clientError', (_err, socket: Socket) => socket.destroy())
+  server.maxConnections = HTTP_CONNECTIONS_MAX
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)

@@ -3,6 +3,7 @@
  *   sender → router → receiver, with 1, 10 and 100 packets in flight, for
  *   - our node (createNode) as the router, on the memory ledger and on the durable sqlite ledger,
  *   - ilp-connector 23.0.2 (ilp-plugin-btp / ilp-plugin-http accounts) as the router,
+ *   - our link alone, answering at once (no router: what the link layer costs, its "CPU/packet" is the link's),
  *   - no router at all (the bare link between the load generators),
  * over BTP and over ILP over HTTP. Every router, sender and receiver is its own child process; the routers
  * report their own CPU time and peak RSS. The routers are measured several times, interleaved, and the
@@ -140,6 +141,23 @@ async function routerJs(transport: 'btp' | 'http', receiverUrl?: string): Promis
   }
 }
 
+/** Our link with no router behind it: a handler that fulfils at once. Measures what the link layer costs. */
+async function ourLinkOnly(transport: 'btp' | 'http'): Promise<void> {
+  const { createBtpServer, createHttpLinkServer, createHttpLink } = await import('../src/link/index.js')
+  const { FULFILLMENT } = await import('./loadgen.js')
+  const { IlpPacketType } = await import('../src/ilp/types.js')
+  const fulfill: import('../src/ilp/types.js').IlpFulfill = { type: IlpPacketType.Fulfill, fulfillment: FULFILLMENT, data: new Uint8Array(0) }
+  onParent({ usage })
+  if (transport === 'btp') {
+    const server = await createBtpServer({ listen: { port: 0 }, authenticate: (_u, t) => (t === TOKEN ? 'sender' : undefined) })
+    server.link('sender').handle(async () => fulfill)
+    return send({ kind: 'ready', url: `btp+ws://sender:${TOKEN}@${new URL(server.url).host}`, destination: 'test.link.receiver' })
+  }
+  const server = await createHttpLinkServer({ listen: { port: 0 }, authenticate: (_u, t) => (t === TOKEN ? 'sender' : undefined) })
+  createHttpLink({ accountId: 'sender', server }).handle(async () => fulfill)
+  send({ kind: 'ready', url: `${server.url}/ilp`, destination: 'test.link.receiver' })
+}
+
 async function loadgenRole(role: string, args: Record<string, string>): Promise<void> {
   const lg = await import('./loadgen.js')
   switch (role) {
@@ -172,6 +190,7 @@ async function child(role: string, args: Record<string, string>): Promise<void> 
   process.on('disconnect', () => process.exit(0))
   if (role === 'router-ours') return routerOurs(args.transport as 'btp' | 'http', args.receiverUrl, args.store ?? 'memory')
   if (role === 'router-js') return routerJs(args.transport as 'btp' | 'http', args.receiverUrl)
+  if (role === 'our-link-only') return ourLinkOnly(args.transport as 'btp' | 'http')
   if (!['sender-btp', 'sender-http'].includes(role)) onParent({})
   return loadgenRole(role, args)
 }
@@ -224,6 +243,7 @@ interface Path {
 
 let sqliteDir: string | undefined
 const isOurs = (name: string): boolean => name.startsWith('ours')
+
 /** 'ours' runs on the memory ledger (like ilp-connector's memdown store); 'ours, sqlite' on the durable one. */
 const storeOf = (name: string): string | undefined => (name === 'ours, sqlite' ? `sqlite:${join((sqliteDir ??= mkdtempSync(join(tmpdir(), 'bench-connector-'))), `ledger-${Date.now()}.sqlite`)}` : isOurs(name) ? 'memory' : undefined)
 
@@ -236,7 +256,10 @@ async function startPath(name: string, transport: 'btp' | 'http'): Promise<Path>
   }
   let router: Proc | undefined
   let target: Message
-  if (transport === 'btp') {
+  if (name === 'our link only') {
+    router = spawn('our-link-only', { transport })
+    target = await router.next('ready')
+  } else if (transport === 'btp') {
     if (name === 'bare link') {
       target = await spawn('receiver-btp-server').next('ready')
     } else {
@@ -254,7 +277,7 @@ async function startPath(name: string, transport: 'btp' | 'http'): Promise<Path>
       if (isOurs(name)) target = { ...target, url: `${target.url as string}/accounts/sender/ilp` }
     }
   }
-  const senderUrl = transport === 'btp' && isOurs(name) ? `btp+ws://sender:${TOKEN}@${new URL(target.url as string).host}` : (target.url as string)
+  const senderUrl = transport === 'btp' && isOurs(name) && name !== 'our link only' ? `btp+ws://sender:${TOKEN}@${new URL(target.url as string).host}` : (target.url as string)
   const sender = spawn(transport === 'btp' ? 'sender-btp' : 'sender-http', {
     url: senderUrl,
     destination: target.destination as string,
@@ -289,7 +312,7 @@ const median = (xs: number[]): number => {
 const fmt = (x: number, digits = 0): string => (Number.isNaN(x) ? '–' : x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }))
 
 async function benchTransport(transport: 'btp' | 'http'): Promise<void> {
-  const names = ['ours', 'ours, sqlite', 'ilp-connector', 'bare link']
+  const names = ['ours', 'ours, sqlite', 'ilp-connector', 'our link only', 'bare link']
   const paths: Path[] = []
   for (const name of names) paths.push(await startPath(name, transport))
   const samples = new Map<string, Sample[]>()

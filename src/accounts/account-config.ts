@@ -52,6 +52,9 @@ export function validateAccount(account: Account): Account {
   if (account.routes !== undefined && (!Array.isArray(account.routes) || !account.routes.every((r) => typeof r === 'string'))) {
     throw invalid(account.id, 'routes must be strings')
   }
+  for (const flag of ['sendRoutes', 'receiveRoutes'] as const) {
+    if (account[flag] !== undefined && typeof account[flag] !== 'boolean') throw invalid(account.id, `${flag} must be a boolean`)
+  }
   checkBigints(account)
   return account
 }

@@ -39,6 +39,10 @@ export interface Account {
   readonly amountPerMinute?: bigint
   /** Static route prefixes reached through this account. */
   readonly routes?: readonly string[]
+  /** CCP: advertise our routes to this peer. Unset: yes for parents and peers, no for children. */
+  readonly sendRoutes?: boolean
+  /** CCP: learn routes from this peer. Unset: yes for parents and peers, no for children. */
+  readonly receiveRoutes?: boolean
   readonly btp?: BtpSettings
   readonly http?: HttpSettings
 }

@@ -6,15 +6,25 @@ interface RouteJson {
   prefix: string
   next_hop: string
   source: string
+  /** Learned (ccp) routes: the connectors the route was advertised through, nearest first. */
+  path?: string[]
+}
+
+/** One row per route; a PATH column only when some route has one (learned by CCP). */
+function routeRows(list: readonly RouteJson[]): string[][] {
+  const withPath = list.some((r) => r.path !== undefined)
+  const header = ['PREFIX', 'NEXT HOP', 'SOURCE', ...(withPath ? ['PATH'] : [])]
+  const row = (r: RouteJson) => [r.prefix === '' ? '(default)' : r.prefix, r.next_hop, r.source, ...(withPath ? [(r.path ?? []).join(' ')] : [])]
+  return [header, ...list.map(row)]
 }
 
 export function register(program: Command): void {
   const routes = program.command('routes').description("show or change the running node's routing table")
-  withAdminOptions(routes.command('list', { isDefault: true }).description('list routes (the default)').option('--json', 'print JSON')).action(
+  withAdminOptions(routes.command('list', { isDefault: true }).description('list routes: static, local (accounts) and ccp (learned from peers, with their path)').option('--json', 'print JSON')).action(
     action(async (o: AdminOptions & { json?: boolean }) => {
       const list = await adminClient(o).request<RouteJson[]>('GET', '/routes')
       if (o.json) return printJson(list)
-      printTable([['PREFIX', 'NEXT HOP', 'SOURCE'], ...list.map((r) => [r.prefix === '' ? '(default)' : r.prefix, r.next_hop, r.source])])
+      printTable(routeRows(list))
     }),
   )
   withAdminOptions(routes.command('set').description('add or replace a static route').argument('<prefix>').argument('<account>', 'next-hop account id')).action(

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod'
 import type { Account } from '../accounts/types.js'
-import { accountId, amount, assetCode, assetScale, formatIssues, ilpAddress, integer, routePrefix, signedAmount } from './config-values.js'
+import { accountId, amount, assetCode, assetScale, flag, formatIssues, ilpAddress, integer, routePrefix, signedAmount } from './config-values.js'
 
 /** A token is a shared secret; 256 characters is far beyond any sane one and bounds what we compare. */
 const TOKEN_MAX_LENGTH = 256
@@ -26,6 +26,8 @@ export const accountSchema = z.strictObject({
   packets_per_minute: integer(1, Number.MAX_SAFE_INTEGER).optional(),
   amount_per_minute: amount.optional(),
   routes: z.array(routePrefix).max(ROUTES_PER_ACCOUNT_MAX).optional(),
+  /** CCP route exchange with this peer; unset keys follow the relation (see docs/configuration.md). */
+  routing: z.strictObject({ send_routes: flag.optional(), receive_routes: flag.optional() }).optional(),
   btp: z.strictObject({ url: z.string().regex(/^btp\+wss?:\/\//, { message: 'expected btp+ws:// or btp+wss://' }).optional(), incoming_token: token.optional() }).optional(),
   http: z
     .strictObject({
@@ -90,6 +92,8 @@ export function toAccount(a: ParsedAccount, defaults: AssetDefaults, root = ''):
     ...(a.packets_per_minute !== undefined && { packetsPerMinute: a.packets_per_minute }),
     ...(a.amount_per_minute !== undefined && { amountPerMinute: a.amount_per_minute }),
     ...(a.routes !== undefined && { routes: a.routes }),
+    ...(a.routing?.send_routes !== undefined && { sendRoutes: a.routing.send_routes }),
+    ...(a.routing?.receive_routes !== undefined && { receiveRoutes: a.routing.receive_routes }),
     ...(a.btp !== undefined && { btp: { url: a.btp.url, incomingToken: a.btp.incoming_token } }),
     ...(a.http !== undefined && {
       http: { url: a.http.url, incomingToken: a.http.incoming_token, outgoingToken: a.http.outgoing_token, mode: a.http.mode },
@@ -108,6 +112,10 @@ export function accountToJson(account: Account, { secrets = false } = {}): Recor
     incoming_token: secrets ? account.http.incomingToken : undefined,
     outgoing_token: secrets ? account.http.outgoingToken : undefined,
   }
+  const routing =
+    account.sendRoutes === undefined && account.receiveRoutes === undefined
+      ? undefined
+      : { send_routes: account.sendRoutes, receive_routes: account.receiveRoutes }
   return stripUndefined({
     id: account.id,
     relation: account.relation,
@@ -122,6 +130,7 @@ export function accountToJson(account: Account, { secrets = false } = {}): Recor
     packets_per_minute: account.packetsPerMinute,
     amount_per_minute: str(account.amountPerMinute),
     routes: account.routes,
+    routing: routing && stripUndefined(routing),
     btp: btp && stripUndefined(btp),
     http: http && stripUndefined(http),
   })

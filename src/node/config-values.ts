@@ -51,6 +51,14 @@ export function integer(min: number, max: number) {
   })
 }
 
+/** A yes/no setting: a YAML/JSON boolean, or the text `true`/`false` (environment variables). */
+export const flag = z.unknown().transform((value, ctx) => {
+  if (typeof value === 'boolean') return value
+  if (value === 'true' || value === 'false') return value === 'true'
+  ctx.addIssue({ code: 'custom', message: `expected true or false, got ${JSON.stringify(String(value))}` })
+  return z.NEVER
+})
+
 const DECIMAL = /^[0-9]+(\.[0-9]+)?$/
 
 /** A non-negative decimal kept as its exact text (rates, spread); numbers from YAML are converted once. */

@@ -8,7 +8,7 @@ import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import type { Account } from '../accounts/types.js'
 import { accountSchema, sharedIncomingToken, toAccount, AccountConfigError } from './account-config.js'
-import { accountId, assetCode, assetScale, decimal, formatIssues, ilpAddress, integer, listen, type ListenAddress } from './config-values.js'
+import { accountId, assetCode, assetScale, decimal, flag, formatIssues, ilpAddress, integer, listen, type ListenAddress } from './config-values.js'
 import { applyEnvOverrides, EnvOverrideError } from './config-env.js'
 import { DEFAULT_ADMIN_LISTEN, DEFAULT_STORE } from './config-defaults.js'
 
@@ -25,12 +25,33 @@ export const CONFIG_FILE_MAX_BYTES = 4 * 1024 * 1024
 const ADMIN_TOKEN_BYTES = 32
 const ADMIN_TOKEN_MIN_LENGTH = 16
 export const ACCOUNTS_MAX = 10_000
+/** ilp-connector's `routeBroadcastInterval`: a route update (or heartbeat) to each peer at least this often. */
+export const DEFAULT_ROUTE_BROADCAST_INTERVAL_MS = 30_000
+/** ilp-connector's `routeExpiry`: peers drop our routes this long after our last update (the CCP hold-down time). */
+export const DEFAULT_ROUTE_EXPIRY_MS = 45_000
+/** A routing secret keys HMAC-SHA256 (RFC 2104 asks for at least the hash length: 32 bytes); bounded above too. */
+const ROUTING_SECRET_BYTES_MIN = 32
+const ROUTING_SECRET_BYTES_MAX = 128
 
 const storeSchema = z.string().refine((s) => s === 'memory' || (s.startsWith('sqlite:') && s.length > 'sqlite:'.length), {
   message: 'expected "memory" or "sqlite:PATH"',
 })
 
 const listenerSchema = z.strictObject({ listen: listen.optional() })
+
+/** CCP route exchange (src/connector/ccp): node-wide switches and timers; each account may override who exchanges. */
+const routingSchema = z.strictObject({
+  broadcast: flag.default(true),
+  broadcast_interval_ms: integer(1_000, 3_600_000).default(DEFAULT_ROUTE_BROADCAST_INTERVAL_MS),
+  route_expiry_ms: integer(1_000, 86_400_000).default(DEFAULT_ROUTE_EXPIRY_MS),
+  routing_secret: z
+    .string()
+    .regex(/^[A-Za-z0-9+/_-]+={0,2}$/, { message: 'expected base64' })
+    .refine((s) => Buffer.from(s, 'base64').length >= ROUTING_SECRET_BYTES_MIN && Buffer.from(s, 'base64').length <= ROUTING_SECRET_BYTES_MAX, {
+      message: `expected ${ROUTING_SECRET_BYTES_MIN} to ${ROUTING_SECRET_BYTES_MAX} bytes in base64`,
+    })
+    .optional(),
+})
 
 export const configSchema = z.strictObject({
   ilp_address: ilpAddress.optional(),
@@ -52,11 +73,23 @@ export const configSchema = z.strictObject({
   min_message_window_ms: integer(0, 60_000).default(DEFAULT_MIN_MESSAGE_WINDOW_MS),
   max_hold_time_ms: integer(1_000, 600_000).default(DEFAULT_MAX_HOLD_TIME_MS),
   accounts: z.array(z.unknown()).max(ACCOUNTS_MAX).default([]),
+  routing: routingSchema.prefault({}),
   btp: listenerSchema.optional(),
   http: listenerSchema.optional(),
   /** SPSP on the HTTP listener (src/spsp/node-plugin.ts): the account at /.well-known/pay, the public base URL. */
   spsp: z.strictObject({ default_account: accountId.optional(), public_url: z.url({ protocol: /^https?$/ }).optional() }).optional(),
 })
+
+/** CCP route exchange, node-wide (docs/configuration.md `routing`). */
+export interface RoutingConfig {
+  /** Off: no CCP at all; only static and local routes. */
+  readonly broadcast: boolean
+  readonly broadcastIntervalMs: number
+  /** Hold-down time we advertise: how long peers keep our routes without hearing from us. */
+  readonly routeExpiryMs: number
+  /** Base64 key of our routes' auth values; unset: random per process. */
+  readonly routingSecret?: string
+}
 
 export type StoreConfig = { kind: 'memory' } | { kind: 'sqlite'; path: string }
 
@@ -79,6 +112,7 @@ export interface NodeConfig {
   readonly minMessageWindowMs: number
   readonly maxHoldTimeMs: number
   readonly accounts: readonly Account[]
+  readonly routing: RoutingConfig
   readonly btp?: { readonly listen?: ListenAddress }
   readonly http?: { readonly listen?: ListenAddress }
   readonly spsp?: { readonly defaultAccount?: string; readonly publicUrl?: string }
@@ -147,6 +181,9 @@ export function parseConfig(raw: unknown): NodeConfig {
     throw new ConfigError('invalid config: rates: set either rates (a static table) or rates_url (a feed), not both')
   }
   if (!/^0*(\.[0-9]+)?$/.test(c.spread)) throw new ConfigError(`invalid config: spread: must be below 1, got ${c.spread}`)
+  if (c.routing.route_expiry_ms <= c.routing.broadcast_interval_ms) {
+    throw new ConfigError('invalid config: routing.route_expiry_ms: must be longer than routing.broadcast_interval_ms, or routes expire between updates')
+  }
   const token = c.admin.token
   return {
     ...(c.ilp_address !== undefined && { ilpAddress: c.ilp_address }),
@@ -163,6 +200,12 @@ export function parseConfig(raw: unknown): NodeConfig {
     minMessageWindowMs: c.min_message_window_ms,
     maxHoldTimeMs: c.max_hold_time_ms,
     accounts,
+    routing: {
+      broadcast: c.routing.broadcast,
+      broadcastIntervalMs: c.routing.broadcast_interval_ms,
+      routeExpiryMs: c.routing.route_expiry_ms,
+      ...(c.routing.routing_secret !== undefined && { routingSecret: c.routing.routing_secret }),
+    },
     ...(c.btp !== undefined && { btp: c.btp }),
     ...(c.http !== undefined && { http: c.http }),
     ...(c.spsp !== undefined && {

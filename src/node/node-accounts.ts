@@ -45,6 +45,8 @@ export interface AccountManagerOptions {
   readonly transports: readonly Transport[]
   readonly routes: RouteStore
   readonly logger: Logger
+  /** Told of every account the connector gains, changes (`account`) or loses (undefined), e.g. for CCP peers. */
+  readonly onAccountChanged?: (id: string, account: Account | undefined) => void
 }
 
 /** Only these settings decide which link an account has; other changes keep the link. */
@@ -77,6 +79,7 @@ export function createAccountManager(options: AccountManagerOptions): AccountMan
 
   function addToConnector(account: Account): void {
     connector.addAccount(account)
+    options.onAccountChanged?.(account.id, account)
     announce()
     const link = makeLink(account)
     if (link !== undefined) connector.setLink(account.id, link)
@@ -126,6 +129,7 @@ export function createAccountManager(options: AccountManagerOptions): AccountMan
       const before = connector.getAccount(account.id)
       await store.put(account)
       connector.updateAccount(account)
+      options.onAccountChanged?.(account.id, account)
       applyRoutes(account.id)
       announce()
       if (linkSettings(before) !== linkSettings(account)) {
@@ -142,6 +146,7 @@ export function createAccountManager(options: AccountManagerOptions): AccountMan
       checkWritable(id)
       await store.remove(id)
       await connector.removeAccount(id)
+      options.onAccountChanged?.(id, undefined)
       routes.removeNextHop(id)
       linkTransport.delete(id)
       announce()

@@ -1,7 +1,8 @@
 /**
  * `createNode(config)`: the composition root. It wires, in order: store → ledger + account store, rates,
  * connector (with the metrics observer), transports (links by account settings), accounts (config merged with
- * those added at run time), the parent's ILDCP (when ilp_address is unset), and the admin API.
+ * those added at run time, each a CCP peer of the route exchange unless `routing.broadcast` is off), the
+ * parent's ILDCP (when ilp_address is unset), and the admin API.
  * Nothing listens until start(); stop() undoes start() and closes the store.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
@@ -13,6 +14,7 @@ import { createAccountStore, createSqliteAccountStore, type AccountStore } from 
 import type { Ledger } from '../accounts/journal.js'
 import { createMemoryLedger } from '../accounts/memory-ledger.js'
 import { createSqliteLedger } from '../accounts/sqlite-ledger.js'
+import type { CcpService } from '../connector/ccp/index.js'
 import { createConnector, type Connector } from '../connector/connector.js'
 import { isValidIlpAddress } from '../ilp/address.js'
 import { Ratio } from '../money/index.js'
@@ -25,6 +27,7 @@ import { createMetrics, type NodeMetrics } from './metrics.js'
 import { createAccountManager, type AccountManager } from './node-accounts.js'
 import { createNodeRates, type NodeRates } from './rates.js'
 import { createRouteStore } from './route-store.js'
+import { createNodeRouting } from './routing.js'
 import { defaultTransports } from './transport-registry.js'
 import type { Transport, TransportFactory } from './transports.js'
 
@@ -73,6 +76,8 @@ export interface IlpNode {
   readonly rates: NodeRates
   readonly metrics: NodeMetrics
   readonly logger: PinoLogger
+  /** CCP route exchange; undefined when `routing.broadcast` is off. */
+  readonly routing: CcpService | undefined
   /** The node's address; undefined until learned from the parent. */
   readonly address: string | undefined
   /** `http://host:port` of the admin API once started. */
@@ -144,6 +149,8 @@ export function createNode(config: NodeConfig, options: NodeOptions = {}): IlpNo
     logger,
     observer: metrics,
   })
+  const routing = config.routing.broadcast ? createNodeRouting({ config: config.routing, connector, logger, now }) : undefined
+  if (routing !== undefined) connector.setPeerHandler('peer.route', routing.service.handle)
   const transports: Transport[] = (options.transports ?? defaultTransports).flatMap((make) => make(config) ?? [])
   const listenerUrl = (name: string) => transports.find((t) => t.name === name)?.url
   const plugins = (options.plugins ?? []).map((make) => make({ config, connector, ledger, logger, now, listenerUrl }))
@@ -153,7 +160,7 @@ export function createNode(config: NodeConfig, options: NodeOptions = {}): IlpNo
     return false
   }
   for (const plugin of plugins) if (plugin.transport !== undefined) transports.push(plugin.transport)
-  const manager = createAccountManager({ connector, store: accountStore, configAccounts: config.accounts, transports, routes: routeStore, logger })
+  const manager = createAccountManager({ connector, store: accountStore, configAccounts: config.accounts, transports, routes: routeStore, logger, onAccountChanged: routing?.accountChanged })
   const startedAt = now()
   const stopping = new AbortController()
   const addressWaiters: ((address: string) => void)[] = []
@@ -195,6 +202,7 @@ export function createNode(config: NodeConfig, options: NodeOptions = {}): IlpNo
       })
     }
     manager.load()
+    routing?.start()
     const extend = plugins.flatMap((p) => (p.registerAdmin === undefined ? [] : [(app: FastifyInstance) => p.registerAdmin!(app)]))
     admin = await startAdminServer({
       backend,
@@ -215,6 +223,7 @@ export function createNode(config: NodeConfig, options: NodeOptions = {}): IlpNo
     state = 'stopped'
     stopping.abort()
     await admin?.close()
+    routing?.close()
     await connector.close()
     await Promise.allSettled(transports.map((t) => t.stop()))
     for (const plugin of plugins) await plugin.stop?.()
@@ -233,6 +242,7 @@ export function createNode(config: NodeConfig, options: NodeOptions = {}): IlpNo
     rates,
     metrics,
     logger,
+    routing: routing?.service,
     get address() {
       return connector.address
     },

@@ -99,6 +99,31 @@ describe('CCP route exchange between services', () => {
     for (const n of [a, b]) n.service.close()
   })
 
+  test('peerLinkChanged: down drops what the peer taught us; up asks again at once, not at the 30 s retry', async () => {
+    const c = clock()
+    const a = makeNode('g.a', c.now)
+    const b = makeNode('g.b', c.now)
+    connect(a, 'b', 'peer', b, 'a', 'peer')
+    b.routes.add({ prefix: 'g.x', nextHop: 'xacct', source: 'static' })
+    // The link is not up yet: a's first control request fails and is retried only after CCP_CONTROL_RETRY_MS.
+    const link = a.links.get('b')!
+    a.links.delete('b')
+    await run([a], c, 2)
+    a.links.set('b', link)
+    await run([a, b], c, 2)
+    assert.equal(a.routes.get('g.x'), undefined, 'still waiting for the retry')
+    a.service.peerLinkChanged('b', true)
+    await run([a, b], c, 2)
+    assert.equal(a.routes.get('g.x')?.nextHop, 'b')
+    a.service.peerLinkChanged('b', false)
+    assert.equal(a.routes.get('g.x'), undefined)
+    assert.equal(a.routes.get('g.b'), undefined)
+    a.service.peerLinkChanged('b', true)
+    await run([a, b], c, 2)
+    assert.equal(a.routes.get('g.x')?.nextHop, 'b', 'relearned from epoch 0')
+    for (const n of [a, b]) n.service.close()
+  })
+
   test('a chain A - B - C: routes travel with the path growing and auth hashed at each hop', async () => {
     const c = clock()
     const a = makeNode('g.a', c.now)

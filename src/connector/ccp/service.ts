@@ -119,6 +119,13 @@ export interface CcpService {
   handle(prepare: IlpPrepare, from: { readonly id: string }): Promise<IlpReply>
   addPeer(peer: CcpPeer): void
   removePeer(id: string): void
+  /**
+   * The peer's link came up (or was replaced by a new connection): ask for its routes now rather than at the
+   * next retry. Went down: drop the routes learned from it (ilp-connector drops a disconnected peer's routes);
+   * they come back with the control request sent when the link is up again. Our sending side is left alone:
+   * the peer asks for our routes when it sees its own link come up.
+   */
+  peerLinkChanged(id: string, up: boolean): void
   /** Runs what is due now: expiries, control requests, updates and heartbeats. `start` calls it every tickMs. */
   tick(): void
   start(): void
@@ -361,10 +368,19 @@ export function createCcpService(options: CcpServiceOptions): CcpService {
     for (const prefix of prefixes) reselect(prefix)
   }
 
+  function peerLinkChanged(id: string, up: boolean): void {
+    const entry = peers.get(id)
+    if (entry === undefined || !entry.receives) return
+    if (!up) return forgetLearned(entry)
+    entry.control = { kind: 'needed', at: 0 }
+    queueMicrotask(() => pumpControl(entry))
+  }
+
   return {
     handle,
     addPeer,
     removePeer,
+    peerLinkChanged,
     tick,
     start() {
       if (timer !== undefined) return

@@ -1,0 +1,181 @@
+/**
+ * CCP route exchange between our nodes, over real BTP WebSockets, with no static route between them:
+ *
+ *   alice ─HTTP▶ C (test.c) ─BTP▶ B (test.b) ◀BTP─ A (test.a) ─HTTP▶ shop (static route test.shop on A)
+ *
+ * A, B and C are peers. C learns test.a and test.shop through B by CCP, and a paid packet follows them.
+ * Removing accounts withdraws routes: A's `shop` (test.shop disappears from C), then B's `a` (test.a too).
+ */
+import { describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { createNode, type IlpNode } from '../src/node/node.js'
+import { ConfigError, parseConfig } from '../src/node/config.js'
+import { isFulfill, isReject } from '../src/ilp/types.js'
+import { admin, sendPrepare, startFulfillingPeer, testConfig } from './node-harness.js'
+
+const T = { a: 'a-btp-token-0123456789', c: 'c-btp-token-0123456789', alice: 'alice-http-token-0123' }
+const CREDIT = -1_000_000
+
+interface RouteJson {
+  prefix: string
+  next_hop: string
+  source: string
+  path?: string[]
+}
+
+async function startNode(raw: Record<string, unknown>): Promise<IlpNode> {
+  const node = createNode(testConfig(raw))
+  await node.start()
+  return node
+}
+
+async function routes(node: IlpNode): Promise<RouteJson[]> {
+  const response = await admin(node.adminUrl!)('GET', '/routes')
+  assert.equal(response.status, 200)
+  return response.body as RouteJson[]
+}
+
+/** Polls the node's GET /routes (CCP ticks once a second) until `check` holds; 15 s at most. */
+async function untilRoutes(node: IlpNode, check: (list: RouteJson[]) => boolean, what: string): Promise<RouteJson[]> {
+  let list = await routes(node)
+  for (let i = 0; i < 150 && !check(list); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    list = await routes(node)
+  }
+  assert.ok(check(list), `${what}; routes now: ${JSON.stringify(list)}`)
+  return list
+}
+
+const find = (list: RouteJson[], prefix: string, source = 'ccp') => list.find((r) => r.prefix === prefix && r.source === source)
+
+function btpUrl(node: IlpNode, user: string, token: string): string {
+  return node.listenerUrl('btp')!.replace(/^ws:\/\//, `btp+ws://${user}:${token}@`)
+}
+
+describe('CCP between our nodes', () => {
+  test('routes are learned over BTP, a payment follows them, and removed accounts withdraw them', async (t) => {
+    const shop = await startFulfillingPeer()
+    t.after(() => shop.close())
+    const b = await startNode({
+      ilp_address: 'test.b',
+      btp: { listen: '127.0.0.1:0' },
+      accounts: [{ id: 'c', relation: 'peer', min_balance: CREDIT, btp: { incoming_token: T.c } }],
+    })
+    t.after(() => b.stop())
+    // B's account for A is added at run time, so that removing it over the API is allowed.
+    const added = await admin(b.adminUrl!)('POST', '/accounts', { id: 'a', relation: 'peer', min_balance: CREDIT, btp: { incoming_token: T.a } })
+    assert.equal(added.status, 201, JSON.stringify(added.body))
+
+    const a = await startNode({ ilp_address: 'test.a', accounts: [{ id: 'b', relation: 'peer', min_balance: CREDIT, btp: { url: btpUrl(b, 'a', T.a) } }] })
+    t.after(() => a.stop())
+    const shopAdded = await admin(a.adminUrl!)('POST', '/accounts', {
+      id: 'shop',
+      relation: 'peer',
+      http: { url: shop.url },
+      routes: ['test.shop'],
+      // The shop is a plain receiver, not a connector: no route exchange with it.
+      routing: { send_routes: false, receive_routes: false },
+    })
+    assert.equal(shopAdded.status, 201, JSON.stringify(shopAdded.body))
+    const c = await startNode({
+      ilp_address: 'test.c',
+      accounts: [
+        { id: 'b', relation: 'peer', min_balance: CREDIT, btp: { url: btpUrl(b, 'c', T.c) } },
+        { id: 'alice', relation: 'child', min_balance: CREDIT, http: { incoming_token: T.alice } },
+      ],
+    })
+    t.after(() => c.stop())
+
+    // C learns A's address and A's static route through B, with the path they were advertised along.
+    const learned = await untilRoutes(c, (l) => find(l, 'test.shop') !== undefined && find(l, 'test.a') !== undefined, 'C learns test.a and test.shop')
+    assert.deepEqual(find(learned, 'test.shop'), { prefix: 'test.shop', next_hop: 'b', source: 'ccp', path: ['test.b', 'test.a'] })
+    assert.deepEqual(find(learned, 'test.a'), { prefix: 'test.a', next_hop: 'b', source: 'ccp', path: ['test.b', 'test.a'] })
+    assert.deepEqual(find(learned, 'test.b'), { prefix: 'test.b', next_hop: 'b', source: 'ccp', path: ['test.b'] })
+    // And the other way: A learns C through B; B learns both directly.
+    await untilRoutes(a, (l) => find(l, 'test.c')?.next_hop === 'b', 'A learns test.c')
+    const atB = await untilRoutes(b, (l) => find(l, 'test.shop')?.next_hop === 'a' && find(l, 'test.c')?.next_hop === 'c', 'B learns both sides')
+    assert.deepEqual(find(atB, 'test.shop')?.path, ['test.a'])
+    assert.ok(!atB.some((r) => r.source === 'static'), 'no static route between the nodes')
+
+    // alice → C → B → A → shop, along learned routes only.
+    const reply = await sendPrepare(c.listenerUrl('http')!, 'alice', T.alice, 'test.shop.order-1', 500n)
+    assert.ok(isFulfill(reply), JSON.stringify(reply))
+    assert.deepEqual(shop.received, [500n])
+    assert.equal(b.ledger.snapshot('c').balance, -500n)
+    assert.equal(b.ledger.snapshot('a').balance, 500n)
+    assert.equal(a.ledger.snapshot('shop').balance, 500n)
+
+    // A's shop goes: A withdraws test.shop, and B passes the withdrawal on to C.
+    assert.equal((await admin(a.adminUrl!)('DELETE', '/accounts/shop')).status, 204)
+    await untilRoutes(c, (l) => find(l, 'test.shop') === undefined, 'test.shop is withdrawn from C')
+    assert.ok(find(await routes(c), 'test.a') !== undefined, 'the rest of what A advertised stays')
+    const unreachable = await sendPrepare(c.listenerUrl('http')!, 'alice', T.alice, 'test.shop.order-2', 500n)
+    assert.ok(isReject(unreachable))
+    assert.deepEqual([unreachable.code, unreachable.triggeredBy], ['F02', 'test.c'])
+
+    // B drops its account for A: every route learned from A goes, at B and then at C.
+    assert.equal((await admin(b.adminUrl!)('DELETE', '/accounts/a')).status, 204)
+    await untilRoutes(c, (l) => find(l, 'test.a') === undefined, 'test.a is withdrawn from C')
+    assert.equal(find(await routes(b), 'test.a'), undefined)
+    assert.ok(find(await routes(c), 'test.b') !== undefined, "B's own route stays")
+    assert.ok((await a.ledger.verify()).ok && (await b.ledger.verify()).ok && (await c.ledger.verify()).ok)
+  })
+
+  test('with routing.broadcast off the node answers no route request and learns nothing', async (t) => {
+    const b = await startNode({
+      ilp_address: 'test.b',
+      btp: { listen: '127.0.0.1:0' },
+      routing: { broadcast: false },
+      accounts: [{ id: 'c', relation: 'peer', btp: { incoming_token: T.c } }],
+    })
+    t.after(() => b.stop())
+    const c = await startNode({ ilp_address: 'test.c', accounts: [{ id: 'b', relation: 'peer', btp: { url: btpUrl(b, 'c', T.c) } }] })
+    t.after(() => c.stop())
+    assert.equal(b.routing, undefined)
+    assert.ok(c.routing !== undefined)
+    // C keeps asking (and is refused); B's routes never include one from C.
+    await new Promise((resolve) => setTimeout(resolve, 2_500))
+    assert.deepEqual((await routes(b)).filter((r) => r.source === 'ccp'), [])
+    assert.deepEqual((await routes(c)).filter((r) => r.source === 'ccp'), [])
+  })
+})
+
+describe('routing config', () => {
+  test('defaults: broadcast on, ilp-connector timers, no fixed secret', () => {
+    assert.deepEqual(parseConfig({ store: 'memory' }).routing, { broadcast: true, broadcastIntervalMs: 30_000, routeExpiryMs: 45_000 })
+  })
+
+  test('every key, and per-account send_routes / receive_routes (booleans or "true"/"false")', () => {
+    const secret = Buffer.alloc(32, 9).toString('base64')
+    const config = parseConfig({
+      store: 'memory',
+      routing: { broadcast: 'false', broadcast_interval_ms: 5_000, route_expiry_ms: 12_000, routing_secret: secret },
+      accounts: [
+        { id: 'kid', relation: 'child', routing: { send_routes: true, receive_routes: 'true' } },
+        { id: 'up', relation: 'parent', routing: { receive_routes: false } },
+        { id: 'p' },
+      ],
+    })
+    assert.deepEqual(config.routing, { broadcast: false, broadcastIntervalMs: 5_000, routeExpiryMs: 12_000, routingSecret: secret })
+    assert.deepEqual(
+      config.accounts.map((x) => [x.sendRoutes, x.receiveRoutes]),
+      [
+        [true, true],
+        [undefined, false],
+        [undefined, undefined],
+      ],
+    )
+  })
+
+  test('bad values name their key', () => {
+    const bad: [Record<string, unknown>, RegExp][] = [
+      [{ routing: { broadcast: 'yes' } }, /routing\.broadcast: expected true or false/],
+      [{ routing: { broadcast_interval_ms: 10 } }, /routing\.broadcast_interval_ms/],
+      [{ routing: { broadcast_interval_ms: 60_000 } }, /routing\.route_expiry_ms: must be longer than routing\.broadcast_interval_ms/],
+      [{ routing: { routing_secret: 'c2hvcnQ=' } }, /routing\.routing_secret: expected 32 to 128 bytes/],
+      [{ routing: { speak: true } }, /unknown key routing\.speak/],
+      [{ accounts: [{ id: 'x', routing: { send_routes: 1 } }] }, /accounts\[0\]\.routing\.send_routes/],
+    ]
+    for (const [raw, message] of bad) assert.throws(() => parseConfig({ store: 'memory', ...raw }), (e: unknown) => e instanceof ConfigError && message.test(e.message))
+  })
+})

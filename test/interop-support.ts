@@ -19,6 +19,7 @@ const { createApp } = requireFromConnector('./index.js') as { createApp(opts: ob
 const reduct = requireFromConnector('reduct') as { default?: () => Deps } & (() => Deps)
 const MiddlewareManager = (requireFromConnector('./services/middleware-manager.js') as { default: unknown }).default
 const Accounts = (requireFromConnector('./services/accounts.js') as { default: unknown }).default
+const RoutingTable = (requireFromConnector('./services/routing-table.js') as { default: unknown }).default
 
 type Deps = (service: unknown) => any
 interface JsConnectorApp {
@@ -49,6 +50,8 @@ export interface JsConnector {
   /** ilp-connector's own balances (its view: positive = the peer owes the connector). */
   balance(accountId: string): bigint
   address(): string
+  /** ilp-connector's routing table (configured, local and learned routes): prefix → next hop and CCP path. */
+  routes(): Record<string, { nextHop: string; path: string[] }>
   close(): Promise<void>
 }
 
@@ -57,6 +60,8 @@ export interface JsConnectorOptions {
   accounts: Record<string, object>
   rates: Record<string, number>
   routes?: { targetPrefix: string; peerId: string }[]
+  /** More ilp-connector options (e.g. `routeBroadcastInterval`), passed as they are. */
+  extra?: Record<string, unknown>
 }
 
 /** Starts ilp-connector; `listen()` resolves once every account plugin has connected. */
@@ -75,6 +80,7 @@ export async function startJsConnector(options: JsConnectorOptions, beforeConnec
       accounts: options.accounts,
       routes: options.routes ?? [],
       initialConnectTimeout: 10_000,
+      ...options.extra,
     },
     deps,
   )
@@ -85,6 +91,10 @@ export async function startJsConnector(options: JsConnectorOptions, beforeConnec
   return {
     balance: (id) => BigInt(balances.getStatus().accounts[id].balance),
     address: () => deps(Accounts).getOwnAddress(),
+    routes() {
+      const table = deps(RoutingTable) as { keys(): string[]; get(prefix: string): { nextHop: string; path: string[] } }
+      return Object.fromEntries(table.keys().map((prefix) => [prefix, { nextHop: table.get(prefix).nextHop, path: [...table.get(prefix).path] }]))
+    },
     async close() {
       await app.shutdown()
       rmSync(dir, { recursive: true, force: true })

@@ -11,7 +11,11 @@ import assert from 'node:assert/strict'
 import { createNode, type IlpNode } from '../src/node/node.js'
 import { ConfigError, parseConfig } from '../src/node/config.js'
 import { isFulfill, isReject } from '../src/ilp/types.js'
-import { admin, sendPrepare, startFulfillingPeer, testConfig } from './node-harness.js'
+import { createNodeRouting } from '../src/node/routing.js'
+import { routeUpdatePrepare } from '../src/connector/ccp/packet.js'
+import { nodeHarness, testAccount } from '../src/connector/testing.js'
+import { ADMIN_TOKEN, admin, sendPrepare, startFulfillingPeer, testConfig } from './node-harness.js'
+import { runCli } from './cli-harness.js'
 
 const T = { a: 'a-btp-token-0123456789', c: 'c-btp-token-0123456789', alice: 'alice-http-token-0123' }
 const CREDIT = -1_000_000
@@ -97,6 +101,12 @@ describe('CCP between our nodes', () => {
     assert.deepEqual(find(atB, 'test.shop')?.path, ['test.a'])
     assert.ok(!atB.some((r) => r.source === 'static'), 'no static route between the nodes')
 
+    // `ilp routes` shows learned routes with their path.
+    const cli = await runCli(['routes'], { ILP_ADMIN_URL: c.adminUrl!, ILP_ADMIN_TOKEN: ADMIN_TOKEN })
+    assert.equal(cli.code, 0, cli.stderr)
+    assert.match(cli.stdout, /^PREFIX\s+NEXT HOP\s+SOURCE\s+PATH$/m)
+    assert.match(cli.stdout, /^test\.shop\s+b\s+ccp\s+test\.b test\.a$/m)
+
     // alice → C → B → A → shop, along learned routes only.
     const reply = await sendPrepare(c.listenerUrl('http')!, 'alice', T.alice, 'test.shop.order-1', 500n)
     assert.ok(isFulfill(reply), JSON.stringify(reply))
@@ -137,6 +147,46 @@ describe('CCP between our nodes', () => {
     await new Promise((resolve) => setTimeout(resolve, 2_500))
     assert.deepEqual((await routes(b)).filter((r) => r.source === 'ccp'), [])
     assert.deepEqual((await routes(c)).filter((r) => r.source === 'ccp'), [])
+  })
+})
+
+describe('learned routes into our own address space', () => {
+  test('are refused unless the next hop is the child that owns that part', async (t) => {
+    const h = nodeHarness({ address: 'test.a' })
+    h.connector.addAccount(testAccount('p'))
+    h.connector.addAccount(testAccount('kid', { relation: 'child', receiveRoutes: true }))
+    const routing = createNodeRouting({
+      config: parseConfig({ store: 'memory' }).routing,
+      connector: h.connector,
+      logger: { debug() {}, info() {}, warn() {}, error() {} },
+      now: Date.now,
+    })
+    t.after(async () => {
+      routing.close()
+      await h.close()
+    })
+    for (const account of h.connector.accounts()) routing.accountChanged(account.id, account)
+    const update = (speaker: string, prefixes: string[]) =>
+      routeUpdatePrepare(
+        {
+          routingTableId: '3b0f5a6e-0f4e-4c4a-9c57-5b1e6b7d2a11',
+          currentEpochIndex: 1,
+          fromEpochIndex: 0,
+          toEpochIndex: 1,
+          holdDownTime: 45_000,
+          speaker,
+          newRoutes: prefixes.map((prefix) => ({ prefix, path: [speaker], auth: new Uint8Array(32), props: [] })),
+          withdrawnRoutes: [],
+        },
+        Date.now(),
+      )
+    const fromPeer = await routing.service.handle(update('test.p', ['test.p', 'test.a', 'test.a.kid.x', 'test.a.other']), { id: 'p' })
+    assert.ok(isFulfill(fromPeer))
+    assert.equal(h.connector.routes.get('test.p')?.source, 'ccp')
+    for (const prefix of ['test.a', 'test.a.kid.x', 'test.a.other']) assert.equal(h.connector.routes.find(prefix, 'ccp'), undefined, prefix)
+    const fromKid = await routing.service.handle(update('test.a.kid', ['test.a.kid.x']), { id: 'kid' })
+    assert.ok(isFulfill(fromKid))
+    assert.equal(h.connector.routes.get('test.a.kid.x')?.nextHop, 'kid')
   })
 })
 

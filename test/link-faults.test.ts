@@ -146,3 +146,23 @@ test('garbage frames and an ilp entry that is not a Prepare', async (t) => {
   assert.equal(decodeBtpPacket(inbox[2]!).type, BtpPacketType.Response)
   ws.close()
 })
+
+test('a peer that stops answering pings is cut off and its packets in flight fail', async (t) => {
+  const server = await createBtpServer({
+    listen: { port: 0 },
+    authenticate: createTokenAuthenticator([{ accountId: 'mute', token: 'm' }]),
+    limits: { pingIntervalMs: 50, tickMs: 10 },
+  })
+  t.after(() => server.close())
+  // autoPong off: the socket stays open but never answers a ping, like a peer behind a dead NAT entry.
+  const ws = new WebSocket(`ws://127.0.0.1:${new URL(server.url).port}/`, { autoPong: false })
+  const closed = new Promise<number>((resolve) => ws.once('close', resolve))
+  await new Promise((resolve) => ws.once('open', resolve))
+  ws.send(encodeBtpPacket(authMessage(1, 'm', 'mute')))
+  await new Promise((resolve) => ws.once('message', resolve))
+  const link = server.link('mute')
+  const inFlight = link.send(prepare('test.mute')).catch((err: unknown) => err)
+  assert.equal(await closed, 1008)
+  assert.equal(((await inFlight) as { code?: string }).code, 'LINK_DOWN')
+  assert.equal(link.connected, false)
+})

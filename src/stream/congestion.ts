@@ -1,8 +1,8 @@
 /**
  * Sender congestion control, pure: how many packets may be in flight, how large each may be, and when to
  * wait. Window grows on every Fulfill (doubling per round trip until the first congestion signal, then by
- * about one packet per round trip) and halves on T02/T03/T04/T05 with exponential backoff (ilp-protocol-stream
- * congestion.ts: 100 ms × 2; interledger-rs: AIMD). F08 data sets the path's maximum packet amount
+ * about one packet per round trip) and halves on T02/T03/T04/T05 (interledger-rs: AIMD); at a window of one
+ * packet it also waits with exponential backoff (ilp-protocol-stream congestion.ts: 100 ms × 2). F08 data sets the path's maximum packet amount
  * (protocol-notes §6.3: newMax = sent × max / received).
  */
 import { decodeAmountTooLargeData } from '../ilp/errors.js'
@@ -45,14 +45,18 @@ export function onFulfill(c: CongestionState, amount: bigint): CongestionState {
   return { ...rest, window, backoffMs: BACKOFF_INITIAL_MS, ...(amountCap !== undefined && { amountCap }) }
 }
 
-/** T-codes (and our own timeouts): halve the window and back off; T04 also shrinks the packet size by 1/3. */
+/**
+ * T-codes (and our own timeouts): halve the window (multiplicative decrease); only when it cannot shrink any
+ * further, wait as well, with exponential backoff. Waiting on every T-error with many packets in flight would
+ * stall the whole payment for one lost packet in many. T04 also shrinks the packet size by 1/3.
+ */
 export function onTemporaryReject(c: CongestionState, code: string, amount: bigint, nowMs: number): CongestionState {
+  const atFloor = c.window < 2
   const next: CongestionState = {
     ...c,
     window: Math.max(1, c.window / 2),
     slowStart: false,
-    backoffUntilMs: nowMs + c.backoffMs,
-    backoffMs: Math.min(BACKOFF_MAX_MS, c.backoffMs * 2),
+    ...(atFloor && { backoffUntilMs: nowMs + c.backoffMs, backoffMs: Math.min(BACKOFF_MAX_MS, c.backoffMs * 2) }),
   }
   if (code !== 'T04' || amount < 3n) return next
   const cap = (amount * 2n) / 3n

@@ -65,7 +65,12 @@ export function checkAuthPacket(data: Uint8Array, authenticate: Authenticate): A
   const token = findProtocolData(packet.protocolData, BTP_PROTOCOL_AUTH_TOKEN)
   if (token === undefined) return { ok: false, requestId, reason: 'auth_token is missing' }
   const username = findProtocolData(packet.protocolData, BTP_PROTOCOL_AUTH_USERNAME)
-  const accountId = authenticate(username === undefined ? undefined : utf8.decode(username.data), utf8.decode(token.data))
+  let accountId: string | undefined
+  try {
+    accountId = authenticate(username === undefined ? undefined : utf8.decode(username.data), utf8.decode(token.data))
+  } catch (err) {
+    return { ok: false, requestId, reason: `authentication failed: ${(err as Error).message}` }
+  }
   if (accountId === undefined) return { ok: false, requestId, reason: 'invalid credentials' }
   return { ok: true, requestId, accountId }
 }

@@ -143,3 +143,20 @@ test('BTP: a reply to no request is dropped; a Transfer gets NotAcceptedError', 
   if (answer.type === BtpPacketType.Error) assert.equal(answer.name, 'NotAcceptedError')
   raw.ws.close()
 })
+
+test('BTP server: an authenticator that throws refuses the socket; the server keeps running', async (t) => {
+  const server = await createBtpServer({
+    listen: { port: 0 },
+    authenticate: () => {
+      throw new Error('account store unavailable')
+    },
+  })
+  t.after(() => server.close())
+  const raw = await rawSocket(new URL(server.url).port)
+  raw.ws.send(encodeBtpPacket(authMessage(3, TOKEN, 'alice')))
+  const answer = decodeBtpPacket(await raw.next())
+  assert.equal(answer.type, BtpPacketType.Error)
+  assert.equal(await raw.closed, 1008)
+  const again = await rawSocket(new URL(server.url).port)
+  again.ws.close()
+})

@@ -101,6 +101,20 @@ describe('CCP between our nodes', () => {
     assert.deepEqual(find(atB, 'test.shop')?.path, ['test.a'])
     assert.ok(!atB.some((r) => r.source === 'static'), 'no static route between the nodes')
 
+    // GET /routing: C's table id, what it advertises, its CCP peers.
+    const status = (await admin(c.adminUrl!)('GET', '/routing')).body
+    assert.equal(status.broadcast, true)
+    assert.match(status.routing_table_id, /^[0-9a-f-]{36}$/)
+    assert.deepEqual(status.advertised.find((r: { prefix: string }) => r.prefix === 'test.c'), { prefix: 'test.c', path: ['test.c'] })
+    assert.deepEqual(
+      status.peers.map((p: Record<string, unknown>) => [p.account, p.send_routes, p.receive_routes, p.link_up]),
+      [
+        ['alice', false, false, false],
+        ['b', true, true, true],
+      ],
+    )
+    assert.ok(status.peers[1].routes_received >= 3)
+
     // `ilp routes` shows learned routes with their path.
     const cli = await runCli(['routes'], { ILP_ADMIN_URL: c.adminUrl!, ILP_ADMIN_TOKEN: ADMIN_TOKEN })
     assert.equal(cli.code, 0, cli.stderr)
@@ -142,6 +156,7 @@ describe('CCP between our nodes', () => {
     const c = await startNode({ ilp_address: 'test.c', accounts: [{ id: 'b', relation: 'peer', btp: { url: btpUrl(b, 'c', T.c) } }] })
     t.after(() => c.stop())
     assert.equal(b.routing, undefined)
+    assert.deepEqual((await admin(b.adminUrl!)('GET', '/routing')).body, { broadcast: false })
     assert.ok(c.routing !== undefined)
     // C keeps asking (and is refused); B's routes never include one from C.
     await new Promise((resolve) => setTimeout(resolve, 2_500))

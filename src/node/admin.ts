@@ -39,6 +39,8 @@ export interface AdminBackend {
   /** Raises what the node owes the peer (the peer prefunded its account); resolves when durable. */
   deposit(id: string, amount: bigint, memo: string | undefined): Promise<void>
   routes(): readonly RouteView[]
+  /** CCP route exchange state (`GET /routing`); absent: 404. */
+  routing?(): unknown
   setRoute(prefix: string, nextHop: string): void
   removeRoute(prefix: string): void
   rates(): unknown
@@ -161,6 +163,10 @@ type PrefixRequest = FastifyRequest<{ Params: { prefix: string } }>
 
 function registerRoutingRoutes(app: FastifyInstance, backend: AdminBackend): void {
   app.get('/routes', async () => backend.routes().map(routeToJson))
+  app.get('/routing', async () => {
+    if (backend.routing === undefined) throw new NodeError('NOT_FOUND', 'route exchange is not available')
+    return backend.routing()
+  })
   app.put('/routes/:prefix', async (request: PrefixRequest) => {
     const prefix = routeParam(request.params.prefix)
     const { nextHop } = parseRouteBody(request.body)

@@ -6,6 +6,7 @@ import type { NodeConfig } from './config.js'
 import type { NodeMetrics } from './metrics.js'
 import type { AccountManager } from './node-accounts.js'
 import type { NodeRates } from './rates.js'
+import type { NodeRouting } from './routing.js'
 import type { Transport } from './transports.js'
 
 export interface HealthParts {
@@ -44,10 +45,12 @@ export interface BackendParts {
   metrics: NodeMetrics
   accounts: AccountManager
   health: AdminBackend['health']
+  /** Undefined when `routing.broadcast` is off. */
+  routing: NodeRouting | undefined
 }
 
 /** The admin API's view of the node: every change goes through the account manager or the routing table. */
-export function createBackend({ config, connector, ledger, rates, metrics, accounts, health }: BackendParts): AdminBackend {
+export function createBackend({ config, connector, ledger, rates, metrics, accounts, health, routing }: BackendParts): AdminBackend {
   return {
     assetDefaults: { assetCode: config.assetCode, assetScale: config.assetScale },
     health,
@@ -61,6 +64,7 @@ export function createBackend({ config, connector, ledger, rates, metrics, accou
       await ledger.adjust(id, amount, 'adjust', memo ?? 'deposit (admin API)')
     },
     routes: () => connector.routes.list(),
+    routing: () => routing?.status() ?? { broadcast: false },
     setRoute: (prefix, nextHop) => accounts.setRoute(prefix, nextHop),
     removeRoute: (prefix) => accounts.removeRoute(prefix),
     rates: () => rates.view(),

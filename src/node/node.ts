@@ -189,7 +189,7 @@ export function createNode(config: NodeConfig, options: NodeOptions = {}): IlpNo
   }
 
   const health = () => healthReport({ config, connector, rates, accounts: manager, transports, startedAt, now })
-  const backend = createBackend({ config, connector, ledger, rates, metrics, accounts: manager, health })
+  const backend = createBackend({ config, connector, ledger, rates, metrics, accounts: manager, health, routing })
 
   async function startParts(): Promise<void> {
     for (const t of transports) {

@@ -23,8 +23,25 @@ export interface NodeRouting {
   readonly service: CcpService
   /** An account was added or changed (`account`) or removed (undefined). */
   accountChanged(id: string, account: Account | undefined): void
+  /** `GET /routing`: our routing table id and epoch, what we advertise, and each CCP peer's state. */
+  status(): RoutingStatus
   start(): void
   close(): void
+}
+
+export interface RoutingStatus {
+  readonly broadcast: boolean
+  readonly routing_table_id?: string
+  readonly epoch?: number
+  readonly advertised?: readonly { prefix: string; path: readonly string[] }[]
+  readonly peers?: readonly {
+    account: string
+    relation: string
+    send_routes: boolean
+    receive_routes: boolean
+    link_up: boolean
+    routes_received: number
+  }[]
 }
 
 export interface NodeRoutingOptions {
@@ -125,6 +142,23 @@ export function createNodeRouting(options: NodeRoutingOptions): NodeRouting {
       if (before !== undefined && peerKey(before) === peerKey(peer)) return
       peers.set(id, peer)
       service.addPeer(peer)
+    },
+    status() {
+      const sorted = [...peers.values()].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0))
+      return {
+        broadcast: true,
+        routing_table_id: service.routingTableId,
+        epoch: service.epoch,
+        advertised: service.advertisedRoutes().map((r) => ({ prefix: r.prefix, path: r.path })),
+        peers: sorted.map((peer) => ({
+          account: peer.id,
+          relation: peer.relation,
+          send_routes: peer.sendRoutes ?? peer.relation !== 'child',
+          receive_routes: peer.receiveRoutes ?? peer.relation !== 'child',
+          link_up: connector.getLink(peer.id)?.connected === true,
+          routes_received: service.receivedRoutes(peer.id).length,
+        })),
+      }
     },
     start() {
       if (timer !== undefined) return

@@ -166,3 +166,21 @@ test('a peer that stops answering pings is cut off and its packets in flight fai
   assert.equal(((await inFlight) as { code?: string }).code, 'LINK_DOWN')
   assert.equal(link.connected, false)
 })
+
+test('an unreadable frame quoting non-ASCII bytes closes only that socket', async (t) => {
+  // The decoder's message quotes the bad time text. The close reason sent to the peer is a fixed ASCII text,
+  // because a WebSocket close reason over 123 bytes throws inside the socket's message handler.
+  const server = await createBtpServer({ listen: { port: 0 }, authenticate: createTokenAuthenticator([{ accountId: 'p', token: 't' }]) })
+  t.after(() => server.close())
+  const ws = new WebSocket(`ws://127.0.0.1:${new URL(server.url).port}/`)
+  const closed = new Promise<number>((resolve) => ws.once('close', resolve))
+  await new Promise((resolve) => ws.once('open', resolve))
+  ws.send(encodeBtpPacket(authMessage(1, 't', 'p')))
+  await new Promise((resolve) => ws.once('message', resolve))
+  const contents = Buffer.concat([Buffer.from('T00'), Buffer.from([1, 0x78, 19]), Buffer.alloc(19, 0xff), Buffer.from([0, 1, 0])])
+  ws.send(Buffer.concat([Buffer.from([2, 0, 0, 3, 0xe7, contents.length]), contents]))
+  assert.equal(await closed, 1002)
+  const again = new WebSocket(`ws://127.0.0.1:${new URL(server.url).port}/`)
+  await new Promise((resolve) => again.once('open', resolve))
+  again.close()
+})

@@ -110,7 +110,7 @@ export function createBtpSession(ws: WebSocket, options: BtpSessionOptions): Btp
     const frames = queue
     queue = []
     queuedBytes = 0
-    if (state !== 'open' && ws.readyState !== ws.OPEN) return
+    if (ws.readyState !== ws.OPEN) return
     const socket = (ws as unknown as { _socket?: Socket })._socket
     socket?.cork()
     for (const frame of frames) ws.send(frame)
@@ -270,7 +270,9 @@ export function createBtpSession(ws: WebSocket, options: BtpSessionOptions): Btp
 
   function violation(reason: string, wsCode: number): void {
     log.warn({ accountId, reason }, 'BTP peer broke the rules: disconnected')
-    close(new LinkError('LINK_DOWN', `BTP peer ${accountId} disconnected: ${reason}`), wsCode, reason.slice(0, 120))
+    // The close reason is a fixed ASCII text: a WebSocket reason may not exceed 123 bytes, and `reason` can
+    // quote the peer's bytes.
+    close(new LinkError('LINK_DOWN', `BTP peer ${accountId} disconnected: ${reason}`), wsCode, 'BTP rule broken')
   }
 
   function tick(): void {

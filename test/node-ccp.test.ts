@@ -158,8 +158,10 @@ describe('CCP between our nodes', () => {
     assert.equal(b.routing, undefined)
     assert.deepEqual((await admin(b.adminUrl!)('GET', '/routing')).body, { broadcast: false })
     assert.ok(c.routing !== undefined)
-    // C keeps asking (and is refused); B's routes never include one from C.
-    await new Promise((resolve) => setTimeout(resolve, 2_500))
+    // Once the link is up C asks for routes (and is refused); two ticks later neither side learned anything.
+    for (let i = 0; i < 100 && c.connector.getLink('b')?.connected !== true; i++) await new Promise((resolve) => setTimeout(resolve, 50))
+    assert.equal(c.connector.getLink('b')?.connected, true)
+    await new Promise((resolve) => setTimeout(resolve, 2_200))
     assert.deepEqual((await routes(b)).filter((r) => r.source === 'ccp'), [])
     assert.deepEqual((await routes(c)).filter((r) => r.source === 'ccp'), [])
   })

@@ -50,6 +50,7 @@ test('HTTP server: refuses wrong tokens, bad paths, bad content types and bodies
   // A valid token for another path's account is refused too.
   assert.equal((await post(p.serverB, '/accounts/zz/ilp', prepare, { ...octets, authorization: `Bearer ${TOKEN_A}` })).status, 401)
   assert.equal((await post(p.serverB, '/nope', prepare, { ...octets, authorization: `Bearer ${TOKEN_A}` })).status, 404)
+  assert.equal((await post(p.serverB, '/accounts/%E0%A4%A/ilp', prepare, { ...octets, authorization: `Bearer ${TOKEN_A}` })).status, 400)
   assert.equal((await post(p.serverB, '/ilp', prepare, { 'content-type': 'text/plain', authorization: `Bearer ${TOKEN_A}` })).status, 415)
   assert.equal((await post(p.serverB, '/ilp', 'not a packet', { ...octets, authorization: `Bearer ${TOKEN_A}` })).status, 400)
   assert.equal((await post(p.serverB, '/ilp', new Uint8Array(100_000), { ...octets, authorization: `Bearer ${TOKEN_A}` })).status, 413)

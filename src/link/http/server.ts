@@ -196,7 +196,15 @@ export async function createHttpLinkServer(options: HttpLinkServerOptions): Prom
     if (path === '/ilp') return onPrepare(req, res, undefined)
     if (path === CALLBACK_PATH) return onCallback(req, res)
     const match = ACCOUNT_PATH.exec(path)
-    if (match !== null) return onPrepare(req, res, decodeURIComponent(match[1]!))
+    if (match !== null) {
+      let accountId: string
+      try {
+        accountId = decodeURIComponent(match[1]!)
+      } catch {
+        return Promise.reject(new HttpFailure(400, 'bad account id in the path'))
+      }
+      return onPrepare(req, res, accountId)
+    }
     return Promise.reject(new HttpFailure(404, 'not found'))
   }
 

@@ -11,6 +11,7 @@ import assert from 'node:assert/strict'
 import { createNode, type IlpNode } from '../src/node/node.js'
 import { ConfigError, parseConfig } from '../src/node/config.js'
 import { isFulfill, isReject } from '../src/ilp/types.js'
+import type { Account } from '../src/accounts/types.js'
 import { createNodeRouting } from '../src/node/routing.js'
 import { routeUpdatePrepare } from '../src/connector/ccp/packet.js'
 import { nodeHarness, testAccount } from '../src/connector/testing.js'
@@ -167,43 +168,69 @@ describe('CCP between our nodes', () => {
   })
 })
 
+/** A route update from `speaker` announcing `prefixes` (epochs 0 to 1 of a fixed table). */
+function update(speaker: string, prefixes: string[]) {
+  return routeUpdatePrepare(
+    {
+      routingTableId: '3b0f5a6e-0f4e-4c4a-9c57-5b1e6b7d2a11',
+      currentEpochIndex: 1,
+      fromEpochIndex: 0,
+      toEpochIndex: 1,
+      holdDownTime: 45_000,
+      speaker,
+      newRoutes: prefixes.map((prefix) => ({ prefix, path: [speaker], auth: new Uint8Array(32), props: [] })),
+      withdrawnRoutes: [],
+    },
+    Date.now(),
+  )
+}
+
+/** createNodeRouting over a bare connector (address test.a) with these accounts, each announced to it. */
+function routingOver(t: { after(fn: () => Promise<void>): void }, accounts: Account[]) {
+  const h = nodeHarness({ address: 'test.a' })
+  for (const account of accounts) h.connector.addAccount(account)
+  const routing = createNodeRouting({
+    config: parseConfig({ store: 'memory' }).routing,
+    connector: h.connector,
+    logger: { debug() {}, info() {}, warn() {}, error() {} },
+    now: Date.now,
+  })
+  t.after(async () => {
+    routing.close()
+    await h.close()
+  })
+  for (const account of accounts) routing.accountChanged(account.id, account)
+  return { connector: h.connector, routing }
+}
+
+describe('per-account routing settings', () => {
+  test('receive_routes: false refuses updates; changing the account takes effect, other changes keep what was learned', async (t) => {
+    const { connector, routing } = routingOver(t, [testAccount('p', { receiveRoutes: false })])
+    const refused = await routing.service.handle(update('test.p', ['test.p']), { id: 'p' })
+    assert.ok(isReject(refused) && refused.code === 'F00', JSON.stringify(refused))
+    assert.equal(connector.routes.get('test.p'), undefined)
+    routing.accountChanged('p', testAccount('p'))
+    assert.ok(isFulfill(await routing.service.handle(update('test.p', ['test.p']), { id: 'p' })))
+    assert.equal(connector.routes.get('test.p')?.source, 'ccp')
+    routing.accountChanged('p', testAccount('p', { maxPacketAmount: 5n }))
+    assert.equal(connector.routes.get('test.p')?.source, 'ccp', 'a change that is not about routing keeps the peer')
+    routing.accountChanged('p', testAccount('p', { relation: 'child' }))
+    assert.equal(connector.routes.get('test.p'), undefined, 'as a child it no longer teaches us routes')
+    routing.accountChanged('p', undefined)
+    assert.deepEqual(routing.status().peers, [])
+  })
+})
+
 describe('learned routes into our own address space', () => {
   test('are refused unless the next hop is the child that owns that part', async (t) => {
-    const h = nodeHarness({ address: 'test.a' })
-    h.connector.addAccount(testAccount('p'))
-    h.connector.addAccount(testAccount('kid', { relation: 'child', receiveRoutes: true }))
-    const routing = createNodeRouting({
-      config: parseConfig({ store: 'memory' }).routing,
-      connector: h.connector,
-      logger: { debug() {}, info() {}, warn() {}, error() {} },
-      now: Date.now,
-    })
-    t.after(async () => {
-      routing.close()
-      await h.close()
-    })
-    for (const account of h.connector.accounts()) routing.accountChanged(account.id, account)
-    const update = (speaker: string, prefixes: string[]) =>
-      routeUpdatePrepare(
-        {
-          routingTableId: '3b0f5a6e-0f4e-4c4a-9c57-5b1e6b7d2a11',
-          currentEpochIndex: 1,
-          fromEpochIndex: 0,
-          toEpochIndex: 1,
-          holdDownTime: 45_000,
-          speaker,
-          newRoutes: prefixes.map((prefix) => ({ prefix, path: [speaker], auth: new Uint8Array(32), props: [] })),
-          withdrawnRoutes: [],
-        },
-        Date.now(),
-      )
+    const { connector, routing } = routingOver(t, [testAccount('p'), testAccount('kid', { relation: 'child', receiveRoutes: true })])
     const fromPeer = await routing.service.handle(update('test.p', ['test.p', 'test.a', 'test.a.kid.x', 'test.a.other']), { id: 'p' })
     assert.ok(isFulfill(fromPeer))
-    assert.equal(h.connector.routes.get('test.p')?.source, 'ccp')
-    for (const prefix of ['test.a', 'test.a.kid.x', 'test.a.other']) assert.equal(h.connector.routes.find(prefix, 'ccp'), undefined, prefix)
+    assert.equal(connector.routes.get('test.p')?.source, 'ccp')
+    for (const prefix of ['test.a', 'test.a.kid.x', 'test.a.other']) assert.equal(connector.routes.find(prefix, 'ccp'), undefined, prefix)
     const fromKid = await routing.service.handle(update('test.a.kid', ['test.a.kid.x']), { id: 'kid' })
     assert.ok(isFulfill(fromKid))
-    assert.equal(h.connector.routes.get('test.a.kid.x')?.nextHop, 'kid')
+    assert.equal(connector.routes.get('test.a.kid.x')?.nextHop, 'kid')
   })
 })
 

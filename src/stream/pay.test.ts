@@ -268,4 +268,23 @@ describe('pay() → receiver', () => {
     assert.equal(receipt.totalReceived, 5_000n)
     assert.equal(receipt.streamId, 1)
   })
+
+  test('the receiver closing the connection stops the sender with STREAM_CLOSED_BY_RECEIVER', async (t) => {
+    const events: MoneyReceived[] = []
+    let receiverRef: ReturnType<typeof createStreamReceiver> | undefined
+    const { receiver, credentials } = setup(t, {
+      onMoney: (e) => {
+        events.push(e)
+        if (events.length === 3) receiverRef!.closeConnection(e.connectionId, StreamErrorCode.ApplicationError, 'enough')
+      },
+    })
+    receiverRef = receiver
+    const net = fakeConnector(receiver.handlePrepare, { maxPacketAmount: 100n })
+    const result = await pay({ ...credentials, sendPrepare: net.send, amount: 10_000n, packetsInFlightMax: 1 })
+    assert.equal(result.status, 'failed')
+    assert.equal(result.error?.code, 'STREAM_CLOSED_BY_RECEIVER')
+    assert.match(result.error!.message, /ApplicationError/)
+    assert.equal(result.amountDelivered, events.reduce((sum, e) => sum + e.amount, 0n))
+    assert.equal(receiver.connections()[0]!.state, 'closed')
+  })
 })

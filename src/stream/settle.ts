@@ -8,7 +8,7 @@ import { FrameType, StreamErrorCode } from './frames.js'
 import type { StreamPacket } from './packet.js'
 import type { PacketResult } from './send-packet.js'
 import { onAmountTooLarge, onFulfill, onTemporaryReject } from './congestion.js'
-import { noteReply, PAYMENT_STREAM_ID, PayErrorCode, type InFlight, type PayLoop } from './payment.js'
+import { noteReply, PAYMENT_STREAM_ID, PayErrorCode, type InFlight, type PayError, type PayLoop } from './payment.js'
 import { RATE_FAILURES_MAX } from './limits.js'
 import { chunkAcked, chunkLost } from './data-send.js'
 
@@ -26,7 +26,12 @@ export function settle(loop: PayLoop, packet: InFlight, result: PacketResult): v
     s.rateFailures = 0
     s.lastFulfillMs = now()
     s.congestion = onFulfill(s.congestion, packet.amount)
-    if (result.reply) noteReply(s, result.reply)
+    if (result.reply) {
+      noteReply(s, result.reply)
+      // The receiver may close in the reply to the very packet it took; stop sending (the payment may be done).
+      const close = result.reply.frames.find((f) => f.type === FrameType.ConnectionClose)
+      if (close && close.type === FrameType.ConnectionClose) s.error ??= closedError('connection', close.errorCode, close.errorMessage)
+    }
     return
   }
   const { code, message } = result.reject
@@ -51,11 +56,11 @@ function settleStreamReject(loop: PayLoop, packet: InFlight, reply: StreamPacket
   const { s, now } = loop
   for (const f of reply.frames) {
     if (f.type === FrameType.ConnectionClose) {
-      s.error ??= { code: PayErrorCode.RECEIVER_CLOSED, message: `receiver closed the connection (${StreamErrorCode[f.errorCode] ?? f.errorCode}) ${f.errorMessage}`.trim() }
+      s.error ??= closedError('connection', f.errorCode, f.errorMessage)
       return
     }
     if (f.type === FrameType.StreamClose && f.streamId === PAYMENT_STREAM_ID) {
-      s.error ??= { code: PayErrorCode.RECEIVER_CLOSED, message: `receiver closed the stream (${StreamErrorCode[f.errorCode] ?? f.errorCode}) ${f.errorMessage}`.trim() }
+      s.error ??= closedError('stream', f.errorCode, f.errorMessage)
       return
     }
   }
@@ -70,4 +75,8 @@ function settleStreamReject(loop: PayLoop, packet: InFlight, reply: StreamPacket
     }
   }
   s.congestion = onTemporaryReject(s.congestion, IlpErrorCode.F99_APPLICATION_ERROR, packet.amount, now())
+}
+
+function closedError(what: 'connection' | 'stream', code: number, message: string): PayError {
+  return { code: PayErrorCode.RECEIVER_CLOSED, message: `receiver closed the ${what} (${StreamErrorCode[code] ?? code}) ${message}`.trim() }
 }

@@ -16,6 +16,7 @@ import { createCcpService, CCP_TICK_MS, type CcpPeer, type CcpRoutingTable, type
 import type { Connector } from '../connector/connector.js'
 import type { Logger } from '../connector/context.js'
 import { isAddressPrefixOf } from '../ilp/address.js'
+import type { IlpPrepare, IlpReply } from '../ilp/types.js'
 import type { Link } from '../link/types.js'
 import type { RoutingConfig } from './config.js'
 
@@ -89,6 +90,13 @@ function guardedTable(connector: Connector): CcpRoutingTable {
   }
 }
 
+/** A CCP Prepare to an account's peer; a link that throws synchronously becomes a rejected promise like any failure. */
+async function sendTo(connector: Connector, accountId: string, prepare: IlpPrepare): Promise<IlpReply> {
+  const link = connector.getLink(accountId)
+  if (link === undefined) throw new Error(`no link to account ${accountId}`)
+  return link.send(prepare)
+}
+
 export function createNodeRouting(options: NodeRoutingOptions): NodeRouting {
   const { config, connector, logger, now } = options
   const service = createCcpService({
@@ -98,7 +106,7 @@ export function createNodeRouting(options: NodeRoutingOptions): NodeRouting {
       },
     },
     routes: guardedTable(connector),
-    send: (id, prepare) => connector.getLink(id)?.send(prepare) ?? Promise.reject(new Error(`no link to account ${id}`)),
+    send: (id, prepare) => sendTo(connector, id, prepare),
     now,
     logger,
     broadcastIntervalMs: config.broadcastIntervalMs,
@@ -124,8 +132,13 @@ export function createNodeRouting(options: NodeRoutingOptions): NodeRouting {
   }
 
   function tick(): void {
-    watchLinks()
-    service.tick()
+    try {
+      watchLinks()
+      service.tick()
+    } catch (err) {
+      // A bug here must not take the node down from a timer; packets keep flowing on the routes we have.
+      logger.error({ err }, 'route exchange tick failed')
+    }
   }
 
   return {

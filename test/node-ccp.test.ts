@@ -9,7 +9,7 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createNode, type IlpNode } from '../src/node/node.js'
-import { ConfigError, parseConfig } from '../src/node/config.js'
+import { ConfigError, loadConfig, parseConfig } from '../src/node/config.js'
 import { isFulfill, isReject } from '../src/ilp/types.js'
 import type { Account } from '../src/accounts/types.js'
 import { createNodeRouting } from '../src/node/routing.js'
@@ -259,6 +259,14 @@ describe('routing config', () => {
         [undefined, undefined],
       ],
     )
+  })
+
+  test('environment overrides: ILP_ROUTING__BROADCAST=false, ILP_ACCOUNTS__0__ROUTING__SEND_ROUTES=true', () => {
+    const config = loadConfig({
+      env: { ILP_STORE: 'memory', ILP_ROUTING__BROADCAST: 'false', ILP_ACCOUNTS: '[{"id":"kid","relation":"child"}]', ILP_ACCOUNTS__0__ROUTING__SEND_ROUTES: 'true' },
+    })
+    assert.equal(config.routing.broadcast, false)
+    assert.equal(config.accounts[0]!.sendRoutes, true)
   })
 
   test('bad values name their key', () => {

@@ -70,6 +70,22 @@ export function decideIncoming(
   // RFC 29 §"Maximum Packet Count": a side MUST close before sending 2^31 packets.
   if (packet.sequence > SEQUENCE_MAX) return close(StreamErrorCode.ProtocolViolation, `sequence ${packet.sequence} exceeds 2^31`)
 
+  const read = readFrames(conn, defaults, packet)
+  if ('code' in read) return close(read.code, read.message)
+  const { control, shares, data } = read
+  const flow = checkDataFlow(conn, defaults, data)
+  if (flow !== undefined) return { control, outcome: { kind: 'close', code: StreamErrorCode.FlowControlError, message: flow } }
+  return { control, outcome: decideMoney(conn, defaults, packet, amount, fulfillable, shares, data) }
+}
+
+interface FramesRead {
+  readonly control: ControlEffects
+  readonly shares: Map<bigint, bigint>
+  readonly data: StreamDataFrame[]
+}
+
+/** One pass over the frames: what they change, the money shares and the data; or why the connection must close. */
+function readFrames(conn: ConnectionRecord, defaults: ConnectionDefaults, packet: StreamPacket): FramesRead | { code: StreamErrorCode; message: string } {
   const openStreams: bigint[] = []
   const touched = new Set<bigint>()
   const remoteCloseStreams: Array<{ id: bigint; code: number; message: string }> = []
@@ -93,7 +109,7 @@ export function decideIncoming(
         setup = true
         const known = conn.remoteAsset ?? remoteAsset
         if (known && (known.code !== frame.sourceAssetCode || known.scale !== frame.sourceAssetScale)) {
-          return close(StreamErrorCode.ProtocolViolation, 'asset details changed')
+          return { code: StreamErrorCode.ProtocolViolation, message: 'asset details changed' }
         }
         remoteAsset = { code: frame.sourceAssetCode, scale: frame.sourceAssetScale }
         break
@@ -107,8 +123,8 @@ export function decideIncoming(
       case FrameType.StreamMaxData: {
         const id = frame.streamId
         if (!conn.streams.has(id) && !touched.has(id)) {
-          if (id === 0n || !isPeerStreamId(id, defaults)) return close(StreamErrorCode.ProtocolViolation, `stream ID ${id} has the wrong parity`)
-          if (id > conn.maxStreamId) return close(StreamErrorCode.StreamIdError, `stream ID ${id} exceeds the maximum ${conn.maxStreamId}`)
+          const refused = refuseNewStream(conn, defaults, id)
+          if (refused) return refused
           openStreams.push(id)
         }
         touched.add(id)
@@ -127,7 +143,6 @@ export function decideIncoming(
         break
     }
   }
-
   const control: ControlEffects = {
     openStreams,
     remoteCloseStreams,
@@ -137,9 +152,14 @@ export function decideIncoming(
     ...(remoteAsset !== undefined && { remoteAsset }),
     ...(remoteClose !== undefined && { remoteClose }),
   }
-  const flow = checkDataFlow(conn, defaults, data)
-  if (flow !== undefined) return { control, outcome: { kind: 'close', code: StreamErrorCode.FlowControlError, message: flow } }
-  return { control, outcome: decideMoney(conn, defaults, packet, amount, fulfillable, shares, data) }
+  return { control, shares, data }
+}
+
+/** RFC 29 §"Stream IDs": a new stream must have the peer's parity and be within the advertised maximum. */
+function refuseNewStream(conn: ConnectionRecord, defaults: ConnectionDefaults, id: bigint): { code: StreamErrorCode; message: string } | undefined {
+  if (id === 0n || !isPeerStreamId(id, defaults)) return { code: StreamErrorCode.ProtocolViolation, message: `stream ID ${id} has the wrong parity` }
+  if (id > conn.maxStreamId) return { code: StreamErrorCode.StreamIdError, message: `stream ID ${id} exceeds the maximum ${conn.maxStreamId}` }
+  return undefined
 }
 
 function decideMoney(

@@ -17,5 +17,5 @@ function walk(dir, out) {
 
 const filters = process.argv.slice(2)
 const files = walk('dist', []).filter((f) => filters.length === 0 || filters.some((x) => f.includes(x))).sort()
-const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], { stdio: 'inherit' })
+const result = spawnSync(process.execPath, ['--import', './scripts/fast-check-seed.js', '--test', '--test-concurrency=2', ...files], { stdio: 'inherit' })
 process.exit(result.status ?? 1)

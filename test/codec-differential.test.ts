@@ -306,7 +306,8 @@ describe('decoding the same random and mutated bytes: ours vs ilp-packet 3.1.3',
         const ourCode = arb.codecErrorCode(() => decodeIlpPacket(bytes))
         if (ourCode === undefined) {
           assert.ok(theirs !== undefined || isEpochOrEarly(bytes), `we accept what ilp-packet rejects: ${Buffer.from(bytes).toString('hex')}`)
-          if (theirs === undefined) return
+          // Named difference: JS reads years 0000-0099 as 1900-1999 (Date.UTC), so early expiries differ.
+          if (theirs === undefined || isEpochOrEarly(bytes)) return
           both++
           const ours = arb.plain(decodeIlpPacket(bytes))
           const theirsPlain = arb.plain({ type: theirs.type, ...theirs.data } as never)

@@ -287,4 +287,17 @@ describe('pay() → receiver', () => {
     assert.equal(result.amountDelivered, events.reduce((sum, e) => sum + e.amount, 0n))
     assert.equal(receiver.connections()[0]!.state, 'closed')
   })
+
+  test('minExchangeRate: a path below it sends nothing; above it the minimum per packet follows it', async (t) => {
+    const { receiver, credited, credentials } = setup(t)
+    const net = fakeConnector(receiver.handlePrepare, { rate: { num: 9n, den: 10n }, maxPacketAmount: 1_000n })
+    const refused = await pay({ ...credentials, sendPrepare: net.send, amount: 5_000n, minExchangeRate: Ratio.from(95n, 100n) })
+    assert.equal(refused.status, 'failed')
+    assert.equal(refused.error?.code, 'STREAM_RATE_TOO_LOW')
+    assert.equal(refused.amountSent, 0n)
+    assert.equal(credited(), 0n)
+    const ok = await pay({ ...receiver.generateCredentials(), sendPrepare: net.send, amount: 5_000n, minExchangeRate: Ratio.from(85n, 100n) })
+    assert.equal(ok.status, 'completed', JSON.stringify(ok.error))
+    assert.equal(ok.amountDelivered, 4_500n)
+  })
 })

@@ -140,6 +140,15 @@ describe('receiver under hostile input', () => {
     assert.equal(receiver.connections()[0]!.streams, 1)
   })
 
+  test('an expired Prepare is refused R00 and credits nothing', async (t) => {
+    const { receiver, credited, advance } = setup(t)
+    const client = rawClient(receiver.generateCredentials())
+    const p = client.prepare([money(1n, 1n)], { amount: 10n })
+    advance(p.expiresAt.getTime()) // the injected clock jumps past the expiry
+    assert.equal(code(await receiver.handlePrepare(p)), 'R00')
+    assert.equal(credited(), 0n)
+  })
+
   test('a STREAM packet on the wrong ILP type → F06', async (t) => {
     const { receiver } = setup(t)
     const client = rawClient(receiver.generateCredentials())

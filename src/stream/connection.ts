@@ -43,6 +43,8 @@ export interface ConnectionRecord {
   totalReceived: bigint
   readonly sequences: SequenceWindow
   lastActivityMs: number
+  /** The latest `expiresAt` of any Prepare seen: until then a replay could still arrive. */
+  latestExpiryMs: number
   readonly openedAtMs: number
 }
 
@@ -67,6 +69,7 @@ export function newConnection(id: string, keys: StreamKeys, receipt: ReceiptSetu
     totalReceived: 0n,
     sequences: new SequenceWindow(),
     lastActivityMs: nowMs,
+    latestExpiryMs: nowMs,
     openedAtMs: nowMs,
   }
 }

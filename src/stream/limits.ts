@@ -49,3 +49,6 @@ export const CLOSE_TIMEOUT_MS = 2_000
 export const MONEY_FEED_QUEUE_MAX = 10_000
 /** Sender: bytes of StreamData per packet (ILP data ≤ 32767 bytes, RFC 27; leaves room for the other frames). */
 export const STREAM_DATA_PER_PACKET_MAX = 16_384
+/** Receiver: the longest an idled-out connection is remembered to refuse replays (Prepares rarely live past a
+ *  minute; ilp-connector caps holds at 30 s). */
+export const TOMBSTONE_MAX_MS = 3_600_000

@@ -63,6 +63,8 @@ export function streamReplyReject(address: string, conn: ConnectionRecord, reque
 export async function receivePacket(deps: ReceiveDeps, conn: ConnectionRecord, packet: StreamPacket, prepare: IlpPrepare): Promise<IlpReply> {
   const { defaults, ours } = deps
   conn.lastActivityMs = deps.now()
+  const expiryMs = prepare.expiresAt.getTime()
+  if (expiryMs > conn.latestExpiryMs) conn.latestExpiryMs = expiryMs
   if (conn.sequences.has(packet.sequence)) return streamReplyReject(deps.address, conn, packet, prepare.amount, [])
   conn.sequences.add(packet.sequence)
 

@@ -35,6 +35,7 @@ import {
   DEFAULT_MAX_STREAM_ID,
   DEFAULT_STREAM_MAX_DATA,
   MONEY_FEED_QUEUE_MAX,
+  TOMBSTONE_MAX_MS,
 } from './limits.js'
 
 export interface StreamReceiverOptions {
@@ -100,7 +101,11 @@ export function createStreamReceiver(options: StreamReceiverOptions): StreamRece
   const ours = { assetCode: options.assetCode, assetScale: options.assetScale }
   const tokens = createTokenCodec(options.serverSecret)
   const live = new Map<string, ConnectionRecord>()
-  /** Connections that idled out: a late packet must not reopen them (it could replay money). */
+  /**
+   * Connections that idled out, with the time until which a replay of one of their Prepares could still
+   * arrive (their latest expiry, at least one idle period, at most TOMBSTONE_MAX_MS): a late packet must not
+   * reopen them with a fresh replay window. Expired Prepares are refused R00 before that.
+   */
   const tombstones = new Map<string, number>()
   let totalReceived = 0n
   const moneyFeed = createEventFeed<MoneyReceived>(MONEY_FEED_QUEUE_MAX)
@@ -113,10 +118,10 @@ export function createStreamReceiver(options: StreamReceiverOptions): StreamRece
     for (const [id, conn] of live) {
       if (t - conn.lastActivityMs < idleTimeoutMs) continue
       live.delete(id)
-      tombstones.set(id, t)
+      tombstones.set(id, Math.min(t + TOMBSTONE_MAX_MS, Math.max(t + idleTimeoutMs, conn.latestExpiryMs)))
       options.onConnectionClosed?.(summaryOf(conn))
     }
-    for (const [id, at] of tombstones) if (t - at >= idleTimeoutMs) tombstones.delete(id)
+    for (const [id, until] of tombstones) if (t >= until) tombstones.delete(id)
   }
 
   const rejectAs = (code: string, message = ''): IlpReject => reject(code, options.address, message)
@@ -161,6 +166,8 @@ export function createStreamReceiver(options: StreamReceiverOptions): StreamRece
   }
 
   async function handle(prepare: IlpPrepare): Promise<IlpReply> {
+    // RFC 27: an expired Prepare cannot be fulfilled. Refusing it here also bounds how long replays matter.
+    if (prepare.expiresAt.getTime() <= now()) return rejectAs(IlpErrorCode.R00_TRANSFER_TIMED_OUT, 'the packet expired')
     const token = tokenOf(options.address, prepare.destination)
     if (token === undefined) return rejectAs(IlpErrorCode.F02_UNREACHABLE, 'no connection token in the destination')
     const found = connectionFor(token, prepare)

@@ -284,6 +284,8 @@ function launch(loop: PayLoop, packet: InFlight, wake: () => void): void {
 /** Tells the receiver we are done (ConnectionClose in an unfulfillable 0-amount packet); best effort. */
 async function closeConnection(loop: PayLoop): Promise<void> {
   const { s, ctx, options } = loop
+  // A receiver that never answered us authentically holds no state worth closing (and may be unreachable).
+  if (!s.remoteKnowsUs) return
   const sequence = loop.nextSequence()
   if (sequence === undefined) return
   const failed = s.error !== undefined && !isComplete(s)

@@ -70,15 +70,23 @@ export function onTemporaryReject(c: CongestionState, code: string, amount: bigi
  */
 export function onAmountTooLarge(c: CongestionState, sent: bigint, data: Uint8Array): CongestionState | undefined {
   let max = sent - 1n
+  let exact = false
   try {
     const { receivedAmount, maximumAmount } = decodeAmountTooLargeData(data)
-    if (receivedAmount > maximumAmount && receivedAmount > 0n) max = (sent * maximumAmount) / receivedAmount
+    if (receivedAmount > maximumAmount && receivedAmount > 0n) {
+      max = (sent * maximumAmount) / receivedAmount
+      exact = true
+    }
   } catch (e) {
     if (!(e instanceof CodecError)) throw e
   }
   if (c.maxPacketAmount !== undefined && c.maxPacketAmount < max) max = c.maxPacketAmount
   if (max < 1n) return undefined
-  return { ...c, maxPacketAmount: max }
+  if (exact) return { ...c, maxPacketAmount: max }
+  // Without data only an upper bound is known: try half of what failed next (JS congestion.ts does the same),
+  // instead of creeping down one unit per F08. Fulfills grow the soft cap back toward the bound.
+  const half = sent / 2n > 0n ? sent / 2n : 1n
+  return { ...c, maxPacketAmount: max, amountCap: c.amountCap !== undefined && c.amountCap < half ? c.amountCap : half }
 }
 
 export function isBackingOff(c: CongestionState, nowMs: number): boolean {

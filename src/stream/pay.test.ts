@@ -300,4 +300,16 @@ describe('pay() → receiver', () => {
     assert.equal(ok.status, 'completed', JSON.stringify(ok.error))
     assert.equal(ok.amountDelivered, 4_500n)
   })
+
+  test('F08 without data: the limit is found by halving, not one unit at a time', async (t) => {
+    const { receiver, credited, credentials } = setup(t)
+    const net = fakeConnector(receiver.handlePrepare, {
+      intercept: (p) => (p.amount > 500n ? reject('F08', 'test.connector', 'too much, no data') : undefined),
+    })
+    const result = await pay({ ...credentials, sendPrepare: net.send, amount: 20_000n })
+    assert.equal(result.status, 'completed', JSON.stringify(result.error))
+    assert.equal(credited(), 20_000n)
+    assert.ok(result.rejectsByCode.F08! < 60, `F08s: ${result.rejectsByCode.F08}`)
+    assert.deepEqual(result.exchangeRate, Ratio.ONE)
+  })
 })

@@ -57,10 +57,15 @@ export async function probeRate(loop: PayLoop): Promise<void> {
   s.error ??= { code: PayErrorCode.RATE_PROBE_FAILED, message: `no exchange rate after ${PROBE_ROUNDS_MAX} probe rounds` }
 }
 
-/** PROBE_AMOUNTS under the known limit, plus the limit itself (the most precise probe that can pass). */
+/**
+ * PROBE_AMOUNTS under the known limit, plus the limit and a few fractions of it (an F08 without data gives
+ * only an upper bound, so the largest amount that passes is searched for by halving).
+ */
 function probeAmounts(limit: bigint | undefined): bigint[] {
-  const under = PROBE_AMOUNTS.filter((a) => limit === undefined || a < limit)
-  return limit !== undefined ? [limit, ...under] : [...under]
+  if (limit === undefined) return [...PROBE_AMOUNTS]
+  const near = [limit, limit / 2n, limit / 4n, limit / 8n].filter((a) => a > 0n)
+  const under = PROBE_AMOUNTS.filter((a) => a < limit / 8n)
+  return [...new Set([...near, ...under])]
 }
 
 function sendProbe(loop: PayLoop, amount: bigint): Promise<PacketResult | undefined> {

@@ -14,3 +14,28 @@ test('memory ledger stamps entries with the injected clock', async () => {
   assert.equal(entry.at.getTime(), 1_700_000_000_000)
   assert.equal(entry.seq, 1n)
 })
+
+test('memory ledger keeps a bounded journal; verify and a restart still see every entry in the sums', async () => {
+  const state = createMemoryLedgerState()
+  const ledger = createMemoryLedger({ state, retained: 10 })
+  const alice = { id: 'alice', relation: 'child', assetCode: 'USD', assetScale: 2, minBalance: -1_000n } as const
+  const bob = { id: 'bob', relation: 'peer', assetCode: 'USD', assetScale: 2 } as const
+  for (let i = 0; i < 55; i++) {
+    const incoming = ledger.reserveIncoming(alice, 3n)
+    const outgoing = ledger.reserveOutgoing(bob, 2n)
+    assert.ok(incoming.ok && outgoing.ok)
+    await ledger.commit([incoming.hold, outgoing.hold])
+  }
+  assert.ok(state.journal.length >= 10 && state.journal.length < 20, `kept ${state.journal.length}`)
+  const kept = await ledger.readJournal()
+  assert.equal(kept.at(-1)?.seq, 55n)
+  assert.deepEqual(kept.map((e) => e.seq), state.journal.map((e) => e.seq))
+  assert.deepEqual((await ledger.readJournal({ afterSeq: 50n, limit: 3 })).map((e) => e.seq), [51n, 52n, 53n])
+  assert.deepEqual(await ledger.verify(), { ok: true, mismatches: [] })
+  assert.deepEqual(state.journalSums, new Map([['alice', -165n], ['bob', 110n]]))
+
+  const restarted = createMemoryLedger({ state, retained: 10 })
+  assert.equal(restarted.snapshot('alice').balance, -165n)
+  assert.equal((await restarted.adjust('bob', -110n, 'settlement')).seq, 56n)
+  assert.deepEqual(await restarted.verify(), { ok: true, mismatches: [] })
+})

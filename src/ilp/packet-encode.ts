@@ -4,7 +4,7 @@
  */
 import { CodecError } from '../oer/errors.js'
 import { allocBytes } from '../oer/alloc.js'
-import { lengthPrefixSize } from '../oer/writer.js'
+import { lengthPrefixSize, writeLengthAt } from '../oer/writer.js'
 import { isValidIlpAddress } from './address.js'
 import { ILP_TIMESTAMP_LENGTH, writeIlpTimestamp } from './timestamp.js'
 import { fulfillRawMatches, prepareRawMatches, rejectRawMatches } from './raw.js'
@@ -25,16 +25,7 @@ function bodyStart(bodyLength: number): number {
   return 1 + lengthPrefixSize(bodyLength)
 }
 
-function writeLength(bytes: Uint8Array, at: number, length: number): number {
-  if (length < 0x80) {
-    bytes[at] = length
-    return at + 1
-  }
-  const n = lengthPrefixSize(length) - 1
-  bytes[at++] = 0x80 | n
-  for (let i = n - 1; i >= 0; i--) bytes[at++] = (length >>> (8 * i)) & 0xff
-  return at
-}
+const writeLength = writeLengthAt
 
 const latin1Write = Buffer.prototype.latin1Write as (this: Uint8Array, s: string, offset: number, length: number) => number
 

@@ -12,6 +12,21 @@ export function lengthPrefixSize(length: number): number {
   return 5
 }
 
+/**
+ * Writes a canonical length determinant for `length` (< 2^32) at `at` of a buffer already sized for it
+ * (lengthPrefixSize); returns the offset after it. The hot-path encoders use this instead of a Writer.
+ */
+export function writeLengthAt(bytes: Uint8Array, at: number, length: number): number {
+  if (length < 0x80) {
+    bytes[at] = length
+    return at + 1
+  }
+  const n = lengthPrefixSize(length) - 1
+  bytes[at++] = 0x80 | n
+  for (let i = n - 1; i >= 0; i--) bytes[at++] = (length >>> (8 * i)) & 0xff
+  return at
+}
+
 /** Bytes taken by the body of a canonical VarUInt (without its length prefix). */
 export function varUIntBodySize(value: bigint): number {
   if (value < 0n || value > MAX_UINT64) throw new CodecError('OER_VALUE_OUT_OF_RANGE', `VarUInt ${value} is outside 0..2^64-1`)

@@ -17,7 +17,7 @@
  */
 import { CodecError } from '../../oer/errors.js'
 import { Reader, latin1 } from '../../oer/reader.js'
-import { lengthPrefixSize, varUIntSize } from '../../oer/writer.js'
+import { lengthPrefixSize, varUIntSize, writeLengthAt } from '../../oer/writer.js'
 import { GENERALIZED_TIME_MAX_LENGTH, formatGeneralizedTime, readGeneralizedTime, type GeneralizedTimeForm } from './time.js'
 
 export enum BtpPacketType {
@@ -119,16 +119,7 @@ function protocolDataSize(entries: readonly BtpProtocolData[]): number {
   return size
 }
 
-function writeLength(bytes: Uint8Array, at: number, length: number): number {
-  if (length < 0x80) {
-    bytes[at] = length
-    return at + 1
-  }
-  const n = lengthPrefixSize(length) - 1
-  bytes[at++] = 0x80 | n
-  for (let i = n - 1; i >= 0; i--) bytes[at++] = (length >>> (8 * i)) & 0xff
-  return at
-}
+const writeLength = writeLengthAt
 
 function writeAscii(bytes: Uint8Array, at: number, s: string): number {
   at = writeLength(bytes, at, s.length)

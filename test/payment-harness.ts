@@ -87,12 +87,15 @@ export interface ReferenceAccount {
 
 export interface ReferenceConnector {
   btpUrl(accountId: string): string
+  /** Resolves once every account's plugin is connected (ilp-connector's listen() waits for the BTP clients). */
+  readonly listening: Promise<void>
   close(): Promise<void>
 }
 
 /**
  * ilp-connector 23 in this process, each account an ilp-plugin-btp server on 127.0.0.1 (interop-notes: bind
  * explicitly; spread 0 to compare amounts to the unit; rate limit lifted so 100k packets are not T05'd).
+ * Its BTP servers listen at once; `listening` resolves when the clients have connected.
  */
 export async function startReferenceConnector(address: string, accounts: Readonly<Record<string, ReferenceAccount>>): Promise<ReferenceConnector> {
   const { createApp } = require('ilp-connector') as { createApp: (opts: object) => { listen(): Promise<void>; shutdown(): Promise<void> } }
@@ -103,15 +106,17 @@ export async function startReferenceConnector(address: string, accounts: Readonl
       assetCode: a.assetCode ?? 'USD',
       assetScale: a.assetScale ?? 9,
       plugin: 'ilp-plugin-btp',
-      options: { listener: { port: a.port, secret: a.secret }, wsOpts: { host: '127.0.0.1' } },
+      // wsOpts belongs inside `listener` (ilp-plugin-btp passes it to ws.Server): bind loopback only.
+      options: { listener: { port: a.port, secret: a.secret, wsOpts: { host: '127.0.0.1', port: a.port } } },
       rateLimit: { refillCount: 1e12, capacity: 1e12 },
       ...(a.maxPacketAmount !== undefined && { maxPacketAmount: a.maxPacketAmount }),
     }
   }
   const app = createApp({ ilpAddress: address, backend: 'one-to-one', spread: 0, store: 'ilp-store-memory', accounts: config })
-  await app.listen()
+  const listening = app.listen()
   return {
     btpUrl: (id) => `btp+ws://:${accounts[id]!.secret}@127.0.0.1:${accounts[id]!.port}`,
+    listening,
     close: () => app.shutdown(),
   }
 }

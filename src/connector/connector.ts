@@ -170,32 +170,47 @@ export function createConnector(options: ConnectorOptions): Connector {
     }
   }
 
-  async function handleIncoming(accountId: string, prepare: IlpPrepare): Promise<IlpReply> {
-    const startedMs = options.observer === undefined ? 0 : now()
-    const from = accounts.get(accountId)
-    if (closed) return reject(IlpErrorCode.T00_INTERNAL_ERROR, self.address, 'the node is shutting down')
-    if (from === undefined) return reject(IlpErrorCode.T00_INTERNAL_ERROR, self.address, `account ${accountId} is not configured`)
-    const hop: HopRecord = { incomingHold: undefined, outgoingHold: undefined, to: undefined, outgoingAmount: undefined }
-    let reply: IlpReply
-    try {
-      reply = await pipeline.handle({ from, prepare, hop })
-    } catch (err) {
-      logger.error({ err, from: accountId, destination: prepare?.destination }, 'packet pipeline threw; answering T00')
-      reply = reject(IlpErrorCode.T00_INTERNAL_ERROR, self.address, 'internal error')
-    }
-    if (options.observer !== undefined) observe(accountId, prepare, hop, reply, startedMs)
-    return reply
+  function internalError(err: unknown, accountId: string, prepare: IlpPrepare): IlpReply {
+    logger.error({ err, from: accountId, destination: prepare?.destination }, 'packet pipeline threw; answering T00')
+    return reject(IlpErrorCode.T00_INTERNAL_ERROR, self.address, 'internal error')
   }
 
-  async function handleIncomingBytes(accountId: string, bytes: Uint8Array): Promise<Uint8Array> {
+  // Not `async`: one `.then` on the pipeline's promise is the only asynchronous step added here.
+  function handleIncoming(accountId: string, prepare: IlpPrepare): Promise<IlpReply> {
+    const startedMs = options.observer === undefined ? 0 : now()
+    const from = accounts.get(accountId)
+    if (closed) return Promise.resolve(reject(IlpErrorCode.T00_INTERNAL_ERROR, self.address, 'the node is shutting down'))
+    if (from === undefined) return Promise.resolve(reject(IlpErrorCode.T00_INTERNAL_ERROR, self.address, `account ${accountId} is not configured`))
+    const hop: HopRecord = { incomingHold: undefined, outgoingHold: undefined, to: undefined, outgoingAmount: undefined }
+    let pending: Promise<IlpReply>
+    try {
+      pending = pipeline.handle({ from, prepare, hop })
+    } catch (err) {
+      pending = Promise.reject(err)
+    }
+    if (options.observer === undefined) return pending.then(undefined, (err: unknown) => internalError(err, accountId, prepare))
+    return pending.then(
+      (reply) => {
+        observe(accountId, prepare, hop, reply, startedMs)
+        return reply
+      },
+      (err: unknown) => {
+        const reply = internalError(err, accountId, prepare)
+        observe(accountId, prepare, hop, reply, startedMs)
+        return reply
+      },
+    )
+  }
+
+  function handleIncomingBytes(accountId: string, bytes: Uint8Array): Promise<Uint8Array> {
     let prepare: IlpPrepare
     try {
       prepare = decodePrepare(bytes)
     } catch (err) {
-      if (!isCodecError(err)) throw err
-      return encodeIlpPacket(reject(IlpErrorCode.F01_INVALID_PACKET, self.address, `invalid Prepare: ${err.message}`))
+      if (!isCodecError(err)) return Promise.reject(err)
+      return Promise.resolve(encodeIlpPacket(reject(IlpErrorCode.F01_INVALID_PACKET, self.address, `invalid Prepare: ${err.message}`)))
     }
-    return encodeIlpPacket(await handleIncoming(accountId, prepare))
+    return handleIncoming(accountId, prepare).then(encodeIlpPacket)
   }
 
   async function close(): Promise<void> {

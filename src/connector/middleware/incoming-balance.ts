@@ -1,18 +1,19 @@
 /**
  * The sender's side of the two-phase transfer (money rules 2 and 5). Reserves the incoming amount on the
- * sender's account (T04 when that would pass its minimum balance), then:
- *  - on a Fulfill, commits the incoming hold together with the next hop's outgoing hold as one journal entry,
- *    and lets the Fulfill go upstream only once the commit is durable;
- *  - on a Reject (or an exception below), releases the incoming hold (the outgoing stage released its own).
+ * sender's account (T04 when that would pass its minimum balance), then settles both holds of the hop (the
+ * outgoing one, reserved by the outgoing-balance stage, is in `hop.outgoingHold`):
+ *  - on a Fulfill, commits them as one journal entry, and lets the Fulfill go upstream only once the commit is
+ *    durable;
+ *  - on a Reject (or an exception below), releases both.
  * If the commit itself fails, the holds stay reserved (the next hop was paid; releasing would lose that), the
  * failure is logged, and the sender gets T00.
- * Zero-amount packets touch no balance.
+ * Zero-amount packets reserve nothing here (a hold downstream is still settled).
  */
 import type { BalanceLedger, Hold } from '../../accounts/types.js'
 import { IlpErrorCode, reject } from '../../ilp/errors.js'
 import { isReject, type IlpReply } from '../../ilp/types.js'
 import type { Logger, NodeIdentity } from '../context.js'
-import type { IncomingMiddleware, IncomingRequest, IncomingHandler } from '../types.js'
+import type { HopRecord, IncomingMiddleware, IncomingRequest, IncomingHandler } from '../types.js'
 
 export interface IncomingBalanceOptions {
   readonly self: NodeIdentity
@@ -20,38 +21,64 @@ export interface IncomingBalanceOptions {
   readonly logger: Logger
 }
 
-async function commitHop(options: IncomingBalanceOptions, request: IncomingRequest, incomingHold: Hold, fulfill: IlpReply): Promise<IlpReply> {
-  const { outgoingHold } = request.hop
-  const holds = outgoingHold === undefined ? [incomingHold] : [incomingHold, outgoingHold]
-  try {
-    await options.ledger.commit(holds)
-    return fulfill
-  } catch (err) {
-    options.logger.error({ err, from: request.from.id, to: request.hop.to, holds }, 'ledger commit failed after a Fulfill; holds left reserved')
-    return reject(IlpErrorCode.T00_INTERNAL_ERROR, options.self.address, 'internal error')
-  }
-}
-
 export function createIncomingBalance(options: IncomingBalanceOptions): IncomingMiddleware {
-  const { ledger, self } = options
-  return (next: IncomingHandler) => async (request) => {
-    const { prepare, from } = request
-    if (prepare.amount === 0n) return next(request)
-    const reserved = ledger.reserveIncoming(from, prepare.amount)
-    if (!reserved.ok) return reject(reserved.code, self.address, reserved.message)
-    const hold = reserved.hold
-    request.hop.incomingHold = hold
-    let reply: IlpReply
-    try {
-      reply = await next(request)
-    } catch (err) {
-      ledger.release(hold)
-      throw err
-    }
+  const { ledger, self, logger } = options
+
+  function releaseAll(hop: HopRecord): void {
+    const { incomingHold, outgoingHold } = hop
+    hop.incomingHold = undefined
+    hop.outgoingHold = undefined
+    if (outgoingHold !== undefined) ledger.release(outgoingHold)
+    if (incomingHold !== undefined) ledger.release(incomingHold)
+  }
+
+  function commitFailed(request: IncomingRequest, holds: readonly Hold[], err: unknown): IlpReply {
+    logger.error({ err, from: request.from.id, to: request.hop.to, holds }, 'ledger commit failed after a Fulfill; holds left reserved')
+    return reject(IlpErrorCode.T00_INTERNAL_ERROR, self.address, 'internal error')
+  }
+
+  /** What goes upstream once the reply is known: a Reject after releasing, a Fulfill after the commit. */
+  function settle(request: IncomingRequest, reply: IlpReply): IlpReply | Promise<IlpReply> {
+    const { hop } = request
     if (isReject(reply)) {
-      ledger.release(hold)
+      releaseAll(hop)
       return reply
     }
-    return commitHop(options, request, hold, reply)
+    const { incomingHold, outgoingHold } = hop
+    if (incomingHold === undefined && outgoingHold === undefined) return reply
+    const holds = incomingHold === undefined ? [outgoingHold!] : outgoingHold === undefined ? [incomingHold] : [incomingHold, outgoingHold]
+    let committed: Promise<unknown>
+    try {
+      committed = ledger.commit(holds)
+    } catch (err) {
+      return commitFailed(request, holds, err)
+    }
+    return committed.then(
+      () => reply,
+      (err: unknown) => commitFailed(request, holds, err),
+    )
+  }
+
+  return (next: IncomingHandler) => (request) => {
+    const { prepare, from, hop } = request
+    if (prepare.amount !== 0n) {
+      const reserved = ledger.reserveIncoming(from, prepare.amount)
+      if (!reserved.ok) return Promise.resolve(reject(reserved.code, self.address, reserved.message))
+      hop.incomingHold = reserved.hold
+    }
+    let pending: Promise<IlpReply>
+    try {
+      pending = next(request)
+    } catch (err) {
+      releaseAll(hop)
+      throw err
+    }
+    return pending.then(
+      (reply) => settle(request, reply),
+      (err: unknown) => {
+        releaseAll(hop)
+        throw err
+      },
+    )
   }
 }

@@ -128,7 +128,8 @@ async function roleRefSender(btpUrl: string): Promise<void> {
       const answer = (await (await fetch(spspUrl, { headers: { accept: 'application/spsp4+json' } })).json()) as { destination_account: string; shared_secret: string }
       const connection = await stream.createConnection({ plugin: view as never, destinationAccount: answer.destination_account, sharedSecret: Buffer.from(answer.shared_secret, 'base64') })
       const s = connection.createStream()
-      await s.sendTotal(amount.toString())
+      // sendTotal gives up after 60 s by default; a 100k-packet payment at one packet per round trip takes longer.
+      await s.sendTotal(amount.toString(), { timeout: 3_600_000 })
       const sent = BigInt(s.totalSent)
       await connection.end()
       view.deregisterDataHandler()

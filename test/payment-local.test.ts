@@ -34,7 +34,7 @@ async function node(t: After, address: string, assetCode: string, assetScale: nu
     const link = local.transport.linkFor(a)
     if (link) connector.setLink(a.id, link)
   }
-  const spsp = await listenSpsp({ generateCredentials: async (id, o) => (await local.responder({ method: 'GET', url: `/${id}`, headers: {} }), local.receiver(id)?.generateCredentials(o.receipt ? { receipt: o.receipt } : {})) })
+  const spsp = await listenSpsp({ generateCredentials: (id, o) => local.receiver(id)?.generateCredentials(o.receipt ? { receipt: o.receipt } : {}) })
   spspHolder.url = spsp.url
   t.after(async () => {
     local.close()

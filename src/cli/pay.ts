@@ -7,9 +7,10 @@
 import type { Command } from 'commander'
 import { request } from 'undici'
 import { formatRatio, type PaymentProgressJson, type PaymentResultJson } from '../spsp/payment-json.js'
+import { DEFAULT_ADMIN_URL } from './admin-client.js'
 
-export const DEFAULT_ADMIN_URL = 'http://127.0.0.1:7770'
-/** Redraws of the progress bar are at most this often (the node sends progress at its own pace). */
+export { DEFAULT_ADMIN_URL }
+/** Characters of the progress bar (the node sends progress at most every 100 ms). */
 const BAR_WIDTH = 30
 /** NDJSON lines longer than this are not ours: a bound on what we buffer. */
 const LINE_MAX_BYTES = 1024 * 1024

@@ -1,10 +1,11 @@
 /**
  * Prometheus metrics (prom-client, one registry per node so several nodes can live in one process):
  * packets by outcome and reject code, forward latency, balances (read from the ledger at scrape time),
- * link state and rate-source age. Counting a packet is two map lookups; nothing here touches the ledger
- * on the packet path.
+ * link state and rate-source age. Counting a packet adds to plain numbers (PacketTally); prom-client reads
+ * them at scrape time, so the packet path makes no prom-client call (those were ~4% of a router's CPU).
+ * Nothing here touches the ledger on the packet path.
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import { Counter, Gauge, Registry, type Metric } from 'prom-client'
 import type { BalanceSnapshot } from '../accounts/types.js'
 
 /** What the connector reports for each packet it answered (its `observer.onPacket`). */
@@ -41,38 +42,82 @@ export interface NodeMetrics {
   render(): Promise<{ contentType: string; body: string }>
 }
 
+/** Latency observations of one outcome: a count per bucket (the last one is +Inf), their sum and count. */
+class LatencyTally {
+  readonly counts = new Float64Array(LATENCY_BUCKETS_S.length + 1)
+  sum = 0
+  count = 0
+
+  observe(seconds: number): void {
+    let i = 0
+    while (i < LATENCY_BUCKETS_S.length && seconds > LATENCY_BUCKETS_S[i]!) i++
+    this.counts[i]!++
+    this.sum += seconds
+    this.count++
+  }
+}
+
+type MetricValue = { labels: Record<string, string | number>; value: number; metricName: string }
+
+/**
+ * `ilp_forward_latency_seconds` as prom-client's registry reads a histogram (cumulative `_bucket` lines, `_sum`,
+ * `_count`), built from the tallies at scrape time.
+ */
+function latencyHistogram(tallies: Record<PacketOutcome['outcome'], LatencyTally>): Metric {
+  const name = 'ilp_forward_latency_seconds'
+  const metric = {
+    name,
+    help: 'Time from receiving a Prepare to answering it',
+    type: 'histogram',
+    aggregator: 'sum',
+    get() {
+      const values: MetricValue[] = []
+      for (const outcome of ['fulfilled', 'rejected'] as const) {
+        const tally = tallies[outcome]
+        if (tally.count === 0) continue
+        let cumulative = 0
+        LATENCY_BUCKETS_S.forEach((le, i) => {
+          cumulative += tally.counts[i]!
+          values.push({ labels: { le, outcome }, value: cumulative, metricName: `${name}_bucket` })
+        })
+        values.push({ labels: { le: '+Inf', outcome }, value: tally.count, metricName: `${name}_bucket` })
+        values.push({ labels: { outcome }, value: tally.sum, metricName: `${name}_sum` })
+        values.push({ labels: { outcome }, value: tally.count, metricName: `${name}_count` })
+      }
+      return { name, help: metric.help, type: metric.type, values, aggregator: metric.aggregator }
+    },
+  }
+  return metric as unknown as Metric
+}
+
 export function createMetrics(sources: MetricsSources): NodeMetrics {
   const registry = new Registry()
-  const packets = new Counter({
+  let fulfilled = 0
+  const rejected = new Map<string, number>()
+  const latency = { fulfilled: new LatencyTally(), rejected: new LatencyTally() }
+  new Counter({
     name: 'ilp_packets_total',
     help: 'ILP Prepares answered, by outcome and reject code',
     labelNames: ['outcome', 'code'] as const,
     registers: [registry],
+    collect() {
+      this.reset()
+      if (fulfilled > 0) this.inc({ outcome: 'fulfilled', code: '' }, fulfilled)
+      for (const [code, n] of rejected) this.inc({ outcome: 'rejected', code }, n)
+    },
   })
-  const latency = new Histogram({
-    name: 'ilp_forward_latency_seconds',
-    help: 'Time from receiving a Prepare to answering it',
-    labelNames: ['outcome'] as const,
-    buckets: LATENCY_BUCKETS_S,
-    registers: [registry],
-  })
+  registry.registerMetric(latencyHistogram(latency))
   registerScrapeGauges(registry, sources)
-  // Label children cached per (outcome, code): the packet path does one Map lookup, not a label hash.
-  const counters = new Map<string, { inc(): void }>()
-  const histograms = { fulfilled: latency.labels({ outcome: 'fulfilled' }), rejected: latency.labels({ outcome: 'rejected' }) }
   return {
     registry,
     onPacket(event) {
-      const code = event.code === undefined ? '' : REJECT_CODE.test(event.code) ? event.code : 'invalid'
-      const key = event.outcome === 'fulfilled' ? '' : code
-      let counter = counters.get(key)
-      if (counter === undefined) {
-        counter = packets.labels({ outcome: event.outcome, code })
+      if (event.outcome === 'fulfilled') fulfilled++
+      else {
         // Codes are F/T/R + two characters (RFC 27), anything else counts as 'invalid': the label set is bounded.
-        counters.set(key, counter)
+        const code = event.code === undefined ? '' : REJECT_CODE.test(event.code) ? event.code : 'invalid'
+        rejected.set(code, (rejected.get(code) ?? 0) + 1)
       }
-      counter.inc()
-      histograms[event.outcome].observe(event.latencyMs / 1000)
+      latency[event.outcome].observe(event.latencyMs / 1000)
     },
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() }

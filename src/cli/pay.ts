@@ -99,6 +99,7 @@ export async function runPay(destination: string, amount: string, opts: PayOptio
       return 1
     }
   }
+  if (result !== undefined) bar?.draw({ ...result, event: 'progress' })
   bar?.done()
   if (result === undefined) {
     process.stderr.write('ilp pay: the node closed the stream without a result; check the account balance before retrying\n')
@@ -163,7 +164,7 @@ function createBar(targetAmount: bigint, fixedDelivery: boolean): { draw(p: Paym
       const bar = `${'#'.repeat(Math.min(filled, BAR_WIDTH))}${'.'.repeat(Math.max(BAR_WIDTH - filled, 0))}`
       const rate = p.exchange_rate ?? 'n/a'
       process.stderr.write(
-        `\r[${bar}] ${formatRatio(permille, 10n, 1)}%  sent ${p.amount_sent}  delivered ${p.amount_delivered}  rate ${rate}  packets ${p.packets_fulfilled}/${p.packets_rejected} rej\x1b[K`,
+        `\r[${bar}] ${formatRatio(permille, 10n, 1)}%  sent ${p.amount_sent}  delivered ${p.amount_delivered}  rate ${rate}  packets ${p.packets_fulfilled} ok, ${p.packets_rejected} rejected\x1b[K`,
       )
       drawn = true
     },

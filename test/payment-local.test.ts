@@ -9,7 +9,8 @@ import type { Account } from '../src/accounts/types.js'
 import { createMemoryLedger } from '../src/accounts/index.js'
 import { createConnector, createStaticRates, type Connector, type PacketEvent } from '../src/connector/index.js'
 import { createLoopbackLinkPair } from '../src/link/loopback.js'
-import { createLocalPayments, type LocalPayments } from '../src/spsp/local.js'
+import { createLocalPayments, sendWithStream, type LocalPayments } from '../src/spsp/local.js'
+import { isFulfill, isReject, type IlpPrepare } from '../src/ilp/types.js'
 import { listenSpsp, type SpspHttpServer } from '../src/spsp/http.js'
 import { PaymentRequestError } from '../src/spsp/payments-api.js'
 
@@ -94,6 +95,50 @@ describe('payments from a local account', () => {
     assert.equal(result.error?.code, 'SPSP_RECEIVER_NOT_FOUND')
     assert.equal(n.ledger.snapshot('rich').balance, 0n)
   })
+})
+
+const local_ = (id: string, extra: Partial<Account> = {}): Account => ({ id, relation: 'child', assetCode: 'USD', assetScale: 9, ...extra })
+
+test('a replayed Prepare is refused by the receiver: nobody is credited or debited twice', async (t) => {
+  const ledger = createMemoryLedger()
+  const connector = createConnector({ address: 'test.one', assetCode: 'USD', assetScale: 9, ledger })
+  const fulfilled: IlpPrepare[] = []
+  const local = createLocalPayments({
+    connector,
+    // Records every Prepare that was fulfilled on its way out of alice.
+    sendPayment: (request) =>
+      sendWithStream({
+        ...request,
+        sendPrepare: async (prepare) => {
+          const reply = await request.sendPrepare(prepare)
+          if (isFulfill(reply)) fulfilled.push(prepare)
+          return reply
+        },
+      }),
+  })
+  for (const a of [local_('alice', { minBalance: -(10n ** 12n) }), local_('bob')]) {
+    connector.addAccount(a)
+    connector.setLink(a.id, local.transport.linkFor(a))
+  }
+  const spsp = await listenSpsp({ generateCredentials: (id) => local.receiver(id)?.generateCredentials({}) })
+  t.after(async () => {
+    local.close()
+    await spsp.close()
+    await connector.close()
+  })
+  const result = await local.backend.pay({ from: 'alice', destination: `${spsp.url}/bob`, amount: 5_000n, fixedDelivery: false, allowHttp: false })
+  assert.equal(result.status, 'completed')
+  assert.ok(fulfilled.length > 0)
+  const before = { alice: ledger.snapshot('alice'), bob: ledger.snapshot('bob'), received: local.backend.receiver('bob')!.amountReceived }
+  for (const prepare of fulfilled) {
+    const replay = await connector.handleIncoming('alice', prepare)
+    assert.ok(isReject(replay), 'a replay must not be fulfilled again')
+    assert.equal(replay.code, 'F99', 'refused by the receiver (sequence already seen), not by the connector')
+  }
+  assert.deepEqual(ledger.snapshot('alice'), before.alice)
+  assert.deepEqual(ledger.snapshot('bob'), before.bob)
+  assert.equal(local.backend.receiver('bob')!.amountReceived, before.received)
+  assert.equal(before.bob.balance, 5_000n)
 })
 
 describe('three nodes: sender node → router (USD→EUR) → receiver node', () => {

@@ -69,12 +69,24 @@ describe('planPacket (pure)', () => {
     assert.equal(planPacket(base({ sent: 1_000n })), undefined)
   })
 
-  test('fixed delivery: sized from the minimum rate, minimum = what is left', () => {
+  test('fixed delivery: sized from the probed rate so it does not over-deliver; minimum from the slippage', () => {
     const s = base({ target: { kind: 'delivery', amount: 100n }, congestion: initialCongestion(20) })
     const p = planPacket(s)!
-    assert.equal(p.minDelivery, 100n)
-    assert.equal(p.amount, 203n) // ⌈100 / (99/200)⌉
-    assert.ok((p.amount * 99n) / 200n >= 100n)
+    assert.equal(p.amount, 200n) // ⌈100 / (1/2)⌉: exactly 100 at the probed rate
+    assert.equal(p.minDelivery, 99n) // ⌊200 × 99/200⌋
+  })
+
+  test('fixed delivery: the last units are sized from the minimum rate so the packet is sure of progress', () => {
+    const s = base({ target: { kind: 'delivery', amount: 100n }, delivered: 99n, congestion: initialCongestion(20) })
+    const p = planPacket(s)!
+    // ⌈1 / (1/2)⌉ = 2 would be sure of only ⌊2 × 99/200⌋ = 0, so ⌈1 / (99/200)⌉ = 3 goes instead.
+    assert.deepEqual(p, { amount: 3n, minDelivery: 1n })
+  })
+
+  test('fixed delivery: packets in flight count at what they should deliver', () => {
+    const inFlight = new Map([[1n, { amount: 100n, minDelivery: 49n }]])
+    const s = base({ target: { kind: 'delivery', amount: 100n }, inFlight, congestion: initialCongestion(20) })
+    assert.deepEqual(planPacket(s), { amount: 100n, minDelivery: 49n })
   })
 
   test('the receiver\'s room caps the packet; no room, no packet', () => {

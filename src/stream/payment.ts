@@ -104,6 +104,25 @@ function deliveryInFlight(s: PaymentState): bigint {
   return total
 }
 
+/**
+ * The rate fixed-delivery packets are sized at: what fulfilled packets actually delivered per unit sent once
+ * there are some (it folds in every hop's rounding), else the probed rate; never below the minimum rate.
+ */
+function deliveryRateEstimate(s: PaymentState, minRate: Ratio): Ratio {
+  const seen = s.sent > 0n && s.delivered > 0n ? Ratio.from(s.delivered, s.sent) : s.rate
+  return seen !== undefined && seen.compare(minRate) > 0 ? seen : minRate
+}
+
+/** What packets in flight should deliver at the probed rate (planning only; minDelivery is the floor). */
+function expectedDeliveryInFlight(s: PaymentState, rate: Ratio): bigint {
+  let total = 0n
+  for (const p of s.inFlight.values()) {
+    const expected = floorMul(p.amount, rate)
+    total += expected > p.minDelivery ? expected : p.minDelivery
+  }
+  return total
+}
+
 export function moneyComplete(s: PaymentState): boolean {
   return s.target.kind === 'source' ? s.sent >= s.target.amount : s.delivered >= s.target.amount
 }
@@ -129,10 +148,14 @@ export function planPacket(s: PaymentState): { amount: bigint; minDelivery: bigi
   if (s.target.kind === 'source') {
     amount = s.target.amount - s.sent - amountInFlight(s)
   } else {
-    deliveryNeeded = s.target.amount - s.delivered - deliveryInFlight(s)
+    // Fixed delivery aims at the probed rate, so that the receiver gets the amount asked for, not up to the
+    // slippage more. A packet that would then be sure of nothing (its minimum at the slippage-adjusted rate
+    // rounds to 0: the last few units) is sized from the minimum rate instead, so it still makes progress.
+    const estimate = deliveryRateEstimate(s, minRate)
+    deliveryNeeded = s.target.amount - s.delivered - expectedDeliveryInFlight(s, estimate)
     if (deliveryNeeded <= 0n) return undefined
-    // Sized so that even at the minimum acceptable rate it covers what is left.
-    amount = minRate.isZero() ? 0n : ceilDiv(deliveryNeeded, minRate)
+    amount = estimate.isZero() ? 0n : ceilDiv(deliveryNeeded, estimate)
+    if (floorMul(amount, minRate) === 0n && !minRate.isZero()) amount = ceilDiv(deliveryNeeded, minRate)
   }
   const limit = packetAmountLimit(s.congestion)
   if (limit !== undefined && amount > limit) amount = limit

@@ -291,8 +291,17 @@ async function closeConnection(loop: PayLoop): Promise<void> {
   const failed = s.error !== undefined && !isComplete(s)
   const frames: Frame[] = [{ type: FrameType.ConnectionClose, errorCode: failed ? StreamErrorCode.ApplicationError : StreamErrorCode.NoError, errorMessage: failed ? s.error!.message.slice(0, 256) : '' }]
   const { signal: _signal, ...rest } = ctx
-  const closeCtx: PacketContext = { ...rest, expiryWindowMs: Math.min(ctx.expiryWindowMs, CLOSE_TIMEOUT_MS) }
-  await sendStreamPacket(closeCtx, { sequence, amount: 0n, minDelivery: 0n, frames: [...setupFrames(s, options), ...frames], fulfillable: false }).catch(() => undefined)
+  // The close packet keeps the normal expiry (each hop shortens it by its message window, so a short one dies
+  // with R02 on a multi-hop path); we only stop *waiting* for its reply after CLOSE_TIMEOUT_MS.
+  const closeCtx: PacketContext = rest
+  const sent = sendStreamPacket(closeCtx, { sequence, amount: 0n, minDelivery: 0n, frames: [...setupFrames(s, options), ...frames], fulfillable: false }).catch(() => undefined)
+  let timer: NodeJS.Timeout | undefined
+  const gaveUp = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, CLOSE_TIMEOUT_MS)
+    timer.unref()
+  })
+  await Promise.race([sent, gaveUp])
+  clearTimeout(timer)
 }
 
 export function progressOf(s: PaymentState): PayProgress {

@@ -27,7 +27,14 @@ export function register(program: Command): void {
         }
         // SPSP and local payments (src/spsp/node-plugin.ts): receivers for local accounts, `ilp pay` / `ilp receive`.
         const { spspNodePlugin } = await import('../spsp/node-plugin.js')
-        const spsp = spspNodePlugin({ ...(config.spsp?.defaultAccount !== undefined && { defaultAccount: config.spsp.defaultAccount }), ...(config.spsp?.publicUrl !== undefined && { publicUrl: config.spsp.publicUrl }) })
+        // On sqlite the receiver secret is kept beside the store, so credentials outlive a restart.
+        const { loadOrCreateSecret } = await import('../node/secrets.js')
+        const serverSecret = config.store.kind === 'sqlite' ? loadOrCreateSecret(`${config.store.path}.receiver-secret`) : undefined
+        const spsp = spspNodePlugin({
+          ...(config.spsp?.defaultAccount !== undefined && { defaultAccount: config.spsp.defaultAccount }),
+          ...(config.spsp?.publicUrl !== undefined && { publicUrl: config.spsp.publicUrl }),
+          ...(serverSecret !== undefined && { serverSecret }),
+        })
         const node = createNode(config, { plugins: [spsp] })
         await node.start()
         const lines = [

@@ -8,3 +8,6 @@ export * from './stream/index.js'
 export * from './connector/index.js'
 export * from './node/index.js'
 export * from './link/index.js'
+// `pay` at the root takes either a payment pointer / SPSP URL (`destination`) or STREAM credentials
+// (`destinationAccount` + `sharedSecret`); this explicit export takes precedence over the STREAM layer's `pay`.
+export { payAny as pay } from './spsp/pay.js'

@@ -92,3 +92,13 @@ export function toPaymentResult(sourceAccount: string, r: PayToPointerResult): P
     ...(r.error && { error: r.error }),
   }
 }
+
+/**
+ * The package root's `pay`: with `destination` (a payment pointer or SPSP URL) it queries SPSP first
+ * (payToPointer); with `destinationAccount` and `sharedSecret` it runs the STREAM sender directly.
+ */
+export function payAny(options: PayToPointerOptions): Promise<PayToPointerResult>
+export function payAny(options: PayOptions): Promise<PayResult>
+export function payAny(options: PayToPointerOptions | PayOptions): Promise<PayResult | PayToPointerResult> {
+  return 'destination' in options && typeof options.destination === 'string' ? payToPointer(options) : pay(options as PayOptions)
+}

@@ -4,7 +4,8 @@
  * passed. Adding and cancelling are O(1) (a Set per slot); nothing is allocated per tick.
  *
  * A deadline never fires early: an entry due at `at` fires at the first tick with now() >= at, at most about
- * `resolutionMs` late. The interval stops when nothing is pending, so an idle connector holds no timer.
+ * `resolutionMs` late. The interval stops at the first tick that finds nothing pending, so an idle connector
+ * holds no timer (after at most one more tick; close() stops it at once).
  */
 export interface Expirable {
   /** Called once when the deadline passes, unless cancelled first. */
@@ -92,10 +93,9 @@ export function createDeadlineTimer(options: DeadlineTimerOptions): DeadlineTime
       set.delete(entry)
       if (set.size === 0) slots.delete(slot)
     }
-    if (slotOf.size === 0) {
-      nextSlot = Infinity
-      stop()
-    }
+    // The interval is left to the next tick to stop: at one packet in flight, starting and clearing a timer
+    // for every packet showed in the profile.
+    if (slotOf.size === 0) nextSlot = Infinity
   }
 
   return {

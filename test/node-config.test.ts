@@ -110,6 +110,7 @@ describe('validation names the bad key', () => {
     ['bad rate', { rates: { EUR: '-1' } }, /rates\.EUR: expected a non-negative decimal/],
     ['bad spread', { spread: 'abc' }, /spread: expected a non-negative decimal/],
     ['bad btp url', { accounts: [{ id: 'a', btp: { url: 'ws://x' } }] }, /accounts\[0\]\.btp\.url: expected btp\+ws/],
+    ['btp url and incoming_token together', { accounts: [{ id: 'a', btp: { url: 'btp+ws://u:t@127.0.0.1:1', incoming_token: 'x' } }] }, /accounts\[0\]\.btp\.incoming_token: set url .* or incoming_token .*, not both/],
     ['bad http mode', { accounts: [{ id: 'a', http: { mode: 'fast' } }] }, /accounts\[0\]\.http\.mode/],
     ['asset scale above UInt8', { asset_scale: 256 }, /asset_scale: expected an integer from 0 to 255/],
     ['min above max', { accounts: [{ id: 'a', min_balance: 5, max_balance: 1 }] }, /accounts\[0\]\.min_balance: must not exceed max_balance/],

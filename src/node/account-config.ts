@@ -28,7 +28,15 @@ export const accountSchema = z.strictObject({
   routes: z.array(routePrefix).max(ROUTES_PER_ACCOUNT_MAX).optional(),
   /** CCP route exchange with this peer; unset keys follow the relation (see docs/configuration.md). */
   routing: z.strictObject({ send_routes: flag.optional(), receive_routes: flag.optional() }).optional(),
-  btp: z.strictObject({ url: z.string().regex(/^btp\+wss?:\/\//, { message: 'expected btp+ws:// or btp+wss://' }).optional(), incoming_token: token.optional() }).optional(),
+  // One direction per account: we dial the peer (url) or the peer dials us (incoming_token). An account with
+  // both would only ever dial, and the peer's own connections would be refused.
+  btp: z
+    .strictObject({ url: z.string().regex(/^btp\+wss?:\/\//, { message: 'expected btp+ws:// or btp+wss://' }).optional(), incoming_token: token.optional() })
+    .refine((b) => b.url === undefined || b.incoming_token === undefined, {
+      message: 'set url (we dial the peer) or incoming_token (the peer dials us), not both',
+      path: ['incoming_token'],
+    })
+    .optional(),
   http: z
     .strictObject({
       url: z.url({ protocol: /^https?$/ }).optional(),

@@ -5,13 +5,14 @@
  * Tokens are never compared directly: both sides are hashed with SHA-256 first, so the comparison has a fixed
  * length and its timing says nothing about the token; a lookup by digest reveals nothing an attacker can use.
  */
-import { createHash, timingSafeEqual } from 'node:crypto'
+import { hash, timingSafeEqual } from 'node:crypto'
 
 /** `(username, token) → accountId`, or undefined when the credentials match no account. */
 export type Authenticate = (username: string | undefined, token: string) => string | undefined
 
+/** One-shot SHA-256 of the UTF-8 token (cheaper than createHash().update().digest(), which showed per request). */
 function digest(token: string): Buffer {
-  return createHash('sha256').update(token, 'utf8').digest()
+  return hash('sha256', token, 'buffer')
 }
 
 /** Constant-time equality of two secrets of any length. */

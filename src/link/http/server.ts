@@ -79,7 +79,9 @@ function bearerToken(req: IncomingMessage): string {
 }
 
 function checkContentType(req: IncomingMessage): void {
-  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
+  const header = req.headers['content-type'] ?? ''
+  if (header === ILP_CONTENT_TYPES[0] || header === ILP_CONTENT_TYPES[1]) return // the usual case, without parsing
+  const type = header.split(';')[0]!.trim().toLowerCase()
   if (!(ILP_CONTENT_TYPES as readonly string[]).includes(type)) {
     throw new HttpFailure(415, `content type must be application/octet-stream, got ${JSON.stringify(type)}`)
   }

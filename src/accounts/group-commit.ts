@@ -9,8 +9,8 @@
 import { LedgerError } from './errors.js'
 
 export interface GroupCommit<T> {
-  /** Resolves when `item` has been written durably. */
-  enqueue(item: T): Promise<void>
+  /** Resolves with `item` when it has been written durably. */
+  enqueue(item: T): Promise<T>
   /** Resolves when everything enqueued so far is durable (rejects if the writer failed). */
   drain(): Promise<void>
   /** Items waiting to be written (not counting a batch being written). */
@@ -25,7 +25,7 @@ export interface GroupCommitOptions<T> {
 
 interface Waiting<T> {
   readonly item: T
-  readonly resolve: () => void
+  readonly resolve: (item: T) => void
   readonly reject: (err: unknown) => void
 }
 
@@ -36,7 +36,7 @@ export function createGroupCommit<T>(options: GroupCommitOptions<T>): GroupCommi
   let scheduled = false
   let writing = false
   let failure: LedgerError | undefined
-  let lastPromise: Promise<void> = Promise.resolve()
+  let lastPromise: Promise<unknown> = Promise.resolve()
 
   function schedule(): void {
     if (scheduled || writing || failure !== undefined) return
@@ -52,7 +52,7 @@ export function createGroupCommit<T>(options: GroupCommitOptions<T>): GroupCommi
 
   function done(batch: readonly Waiting<T>[]): void {
     writing = false
-    for (const w of batch) w.resolve()
+    for (const w of batch) w.resolve(w.item)
     if (queue.length > 0) schedule()
   }
 
@@ -84,14 +84,14 @@ export function createGroupCommit<T>(options: GroupCommitOptions<T>): GroupCommi
   return {
     enqueue(item) {
       if (failure !== undefined) return Promise.reject(failure)
-      const promise = new Promise<void>((resolve, reject) => queue.push({ item, resolve, reject }))
+      const promise = new Promise<T>((resolve, reject) => queue.push({ item, resolve, reject }))
       schedule()
       lastPromise = promise
       return promise
     },
     drain() {
       if (failure !== undefined) return Promise.reject(failure)
-      return lastPromise
+      return lastPromise.then(() => undefined)
     },
     queued() {
       return queue.length

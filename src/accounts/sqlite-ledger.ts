@@ -101,7 +101,7 @@ export function createSqliteLedger(options: SqliteLedgerOptions): Ledger {
       legs: Object.freeze(legs),
       ...(memo === undefined ? {} : { memo }),
     })
-    return group.enqueue(entry).then(() => entry)
+    return group.enqueue(entry)
   }
 
   async function verify(): Promise<VerifyReport> {

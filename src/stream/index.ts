@@ -30,6 +30,7 @@ export {
   type ConnectionSummary,
 } from './receiver.js'
 export { pay, type PayOptions, type PayProgress, type PayResult } from './sender.js'
+export { PAY_STREAMS_MAX, type PayStream, type PayStreamResult } from './streams-send.js'
 export { PayErrorCode, PAYMENT_STREAM_ID, type PayError, type PayTarget } from './payment.js'
 export type { SendPrepare } from './send-packet.js'
 export type { StreamIncomingHandler } from './sender-incoming.js'

@@ -11,6 +11,7 @@ import { CodecError } from '../oer/errors.js'
 import { dataDone, raiseRemoteConnectionMax, raiseRemoteMax, type Chunk, type DataSendState } from './data-send.js'
 import type { StreamPacket } from './packet.js'
 import type { PacketContext } from './send-packet.js'
+import { noteStreamsReply, streamsDataDone, streamsRoom, type StreamChunk, type StreamShare, type StreamsState } from './streams-send.js'
 
 /** The stream every payment's money travels on (client streams are odd, RFC 29 §"Stream IDs"). */
 export const PAYMENT_STREAM_ID = 1n
@@ -64,6 +65,10 @@ export interface InFlight {
   readonly minDelivery: bigint
   /** Bytes of the payment stream's data this packet carries. */
   readonly chunk?: Chunk
+  /** Several streams (`pay({ streams })`): the source units meant for each stream, and a chunk of one's data. */
+  readonly shares?: readonly StreamShare[]
+  readonly streamChunk?: StreamChunk
+  readonly limitRequests?: readonly number[]
 }
 
 export interface PaymentState {
@@ -90,6 +95,8 @@ export interface PaymentState {
   data?: DataSendState
   /** The receiver's latest RFC 39 receipt for the payment stream (highest total), to pass to a verifier. */
   receipt?: { readonly bytes: Uint8Array; readonly totalReceived: bigint }
+  /** The streams of a multi-stream payment (absent: everything rides on PAYMENT_STREAM_ID). */
+  streams?: StreamsState
 }
 
 export function amountInFlight(s: PaymentState): bigint {
@@ -129,7 +136,7 @@ export function moneyComplete(s: PaymentState): boolean {
 
 /** The money target is met and every byte of data (if any) acknowledged. */
 export function isComplete(s: PaymentState): boolean {
-  return moneyComplete(s) && dataDone(s.data)
+  return moneyComplete(s) && dataDone(s.data) && streamsDataDone(s.streams)
 }
 
 /** ⌊amount × r⌋ and ⌈amount / r⌉ with exact bigints. */
@@ -159,6 +166,10 @@ export function planPacket(s: PaymentState): { amount: bigint; minDelivery: bigi
   }
   const limit = packetAmountLimit(s.congestion)
   if (limit !== undefined && amount > limit) amount = limit
+  if (s.streams?.splitsMoney) {
+    const room = streamsRoom(s.streams, s.rate)
+    if (amount > room) amount = room
+  }
   if (s.remoteRoom !== undefined && s.rate !== undefined && !s.rate.isZero()) {
     const room = s.remoteRoom - deliveryInFlight(s)
     const roomAmount = room <= 0n ? 0n : floorMul(room, s.rate.inverse())
@@ -204,11 +215,13 @@ export function noteReply(s: PaymentState, reply: StreamPacket): void {
   s.remoteKnowsUs = true
   for (const f of reply.frames) {
     if (f.type === FrameType.ConnectionAssetDetails && s.destinationAsset === undefined) s.destinationAsset = { code: f.sourceAssetCode, scale: f.sourceAssetScale }
-    if (f.type === FrameType.StreamMaxMoney && f.streamId === PAYMENT_STREAM_ID) s.remoteRoom = roomOf(f)
+    // Money split over several streams is bounded per stream (streams-send.ts), not by stream 1's room alone.
+    if (f.type === FrameType.StreamMaxMoney && f.streamId === PAYMENT_STREAM_ID && !s.streams?.splitsMoney) s.remoteRoom = roomOf(f)
     if (f.type === FrameType.StreamReceipt && f.streamId === PAYMENT_STREAM_ID) noteReceipt(s, f.receipt)
     if (s.data && f.type === FrameType.StreamMaxData && f.streamId === PAYMENT_STREAM_ID) raiseRemoteMax(s.data, f.maxOffset)
     if (s.data && f.type === FrameType.ConnectionMaxData) raiseRemoteConnectionMax(s.data, f.maxOffset)
   }
+  if (s.streams) noteStreamsReply(s.streams, reply)
 }
 
 function roomOf(f: StreamMaxMoneyFrame): bigint {

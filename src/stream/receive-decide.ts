@@ -213,7 +213,9 @@ function checkDataFlow(conn: ConnectionRecord, defaults: ConnectionDefaults, dat
     const max = stream?.dataMaxOffset ?? defaults.streamMaxData
     if (end > max) return `stream ${frame.streamId} data to offset ${end} exceeds StreamMaxData ${max}`
     if (stream && stream.fragments.size >= STREAM_FRAGMENTS_MAX) return `stream ${frame.streamId} has too many out-of-order fragments`
-    highest.set(frame.streamId, end > (highest.get(frame.streamId) ?? 0n) ? end : highest.get(frame.streamId)!)
+    // An empty frame at offset 0 has end 0: compare with the default, never leave the entry undefined.
+    const before = highest.get(frame.streamId) ?? 0n
+    highest.set(frame.streamId, end > before ? end : before)
   }
   let total = 0n
   for (const [id, stream] of conn.streams) total += highest.has(id) && highest.get(id)! > stream.dataHighest ? highest.get(id)! : stream.dataHighest

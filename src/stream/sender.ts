@@ -30,6 +30,20 @@ import {
 import { probeRate } from './probe.js'
 import { settle } from './settle.js'
 import { chunkFrame, chunkReady, newDataSend, takeChunk } from './data-send.js'
+import {
+  allocate,
+  closeFrames,
+  moneyFrames,
+  newStreams,
+  limitRequestFrames,
+  nextRefreshMs,
+  streamResults,
+  streamsChunkReady,
+  streamsDataDone,
+  takeStreamChunk,
+  type PayStream,
+  type PayStreamResult,
+} from './streams-send.js'
 import { createIncomingHandler, type StreamIncomingHandler, type IncomingOptions } from './sender-incoming.js'
 import type { DataReceived, MoneyReceived } from './receive.js'
 import {
@@ -72,6 +86,12 @@ export interface PayOptions {
   /** Bytes to deliver in order on the payment stream with the money (StreamData); done when all are acknowledged. */
   readonly data?: Uint8Array
   /**
+   * Several streams (client stream IDs 1, 3, 5, …) instead of the one payment stream: with `amount`, each
+   * stream's `amount` is its share of it (they must add up to `amount`); with `fixedDelivery` the money rides on
+   * the first stream. Each stream may carry its own `data`. Not together with `data`.
+   */
+  readonly streams?: readonly PayStream[]
+  /**
    * Two-way STREAM: with `sourceAddress`, the receiver may send us packets. `listen` is called with our handler
    * for Prepares addressed to `sourceAddress` while the payment runs, and returns a function that unregisters it.
    */
@@ -103,6 +123,8 @@ export interface PayResult extends PayProgress {
   readonly destinationAssetScale?: number
   /** The latest STREAM receipt (RFC 39) the receiver attached, for a receipt verifier. */
   readonly receipt?: Uint8Array
+  /** Per stream, when `streams` was given. */
+  readonly streams?: readonly PayStreamResult[]
   readonly durationMs: number
 }
 
@@ -113,6 +135,7 @@ export async function pay(options: PayOptions): Promise<PayResult> {
   const slippage = slippageOf(options)
   const send = options.sendPrepare ?? options.link?.send.bind(options.link)
   if (send === undefined) throw new TypeError('pay() needs sendPrepare or link')
+  if (options.streams !== undefined && options.data !== undefined) throw new TypeError('pay() takes data per stream when streams are given')
   const ctx: PacketContext = {
     keys: deriveStreamKeys(options.sharedSecret),
     destinationAccount: options.destinationAccount,
@@ -134,6 +157,7 @@ export async function pay(options: PayOptions): Promise<PayResult> {
     remoteKnowsUs: false,
     lastFulfillMs: startMs,
     ...(options.data !== undefined && options.data.length > 0 && { data: newDataSend(options.data) }),
+    ...(options.streams !== undefined && { streams: newStreams(options.streams, target.kind === 'source' ? target.amount : undefined) }),
   }
   let sequence = 0n
   const nextSequence = (): bigint | undefined => (sequence + 1n >= SEQUENCE_MAX ? undefined : ++sequence)
@@ -142,7 +166,7 @@ export async function pay(options: PayOptions): Promise<PayResult> {
 
   const unlisten = listenIncoming(options, ctx, now)
   try {
-    if (target.amount > 0n || s.data !== undefined) {
+    if (target.amount > 0n || s.data !== undefined || !streamsDataDone(s.streams)) {
       await probeRate(loop)
       if (!s.error) setMinRate(s, slippage, options)
       if (!s.error) await sendMoney(loop)
@@ -231,16 +255,19 @@ async function sendMoney(loop: PayLoop): Promise<void> {
       }
       const t = now()
       const backingOff = isBackingOff(s.congestion, t)
-      const next = !backingOff && s.inFlight.size < packetsAllowed(s.congestion) ? (planPacket(s) ?? planDataOnly(s)) : undefined
+      const next = !backingOff && s.inFlight.size < packetsAllowed(s.congestion) ? (planPacket(s) ?? planDataOnly(s, t)) : undefined
       if (next) {
         launch(loop, next, waker.wake)
         continue
       }
-      if (s.inFlight.size === 0 && !backingOff) {
+      // A data stream blocked at the receiver's window asks again later (streams-send.ts); a packet in flight
+      // wakes the loop when it settles anyway.
+      const refreshMs = s.inFlight.size === 0 ? nextRefreshMs(s.streams) : undefined
+      if (s.inFlight.size === 0 && !backingOff && refreshMs === undefined) {
         s.error = stuckError(s)
         return
       }
-      await waker.wait(backingOff ? s.congestion.backoffUntilMs - t : 1_000)
+      await waker.wait(backingOff ? s.congestion.backoffUntilMs - t : refreshMs !== undefined ? Math.min(1_000, refreshMs - t) : 1_000)
     }
   } finally {
     waker.dispose()
@@ -248,8 +275,8 @@ async function sendMoney(loop: PayLoop): Promise<void> {
 }
 
 /** A zero-amount packet to carry data once the money needs no more packets. */
-function planDataOnly(s: PaymentState): InFlight | undefined {
-  if (s.error || !chunkReady(s.data)) return undefined
+function planDataOnly(s: PaymentState, nowMs: number): InFlight | undefined {
+  if (s.error || !(chunkReady(s.data) || streamsChunkReady(s.streams, nowMs))) return undefined
   if (!moneyComplete(s) && planPacket(s) !== undefined) return undefined
   return { amount: 0n, minDelivery: 0n }
 }
@@ -261,11 +288,21 @@ function launch(loop: PayLoop, packet: InFlight, wake: () => void): void {
     s.error = { code: PayErrorCode.SEQUENCE_EXHAUSTED, message: 'the connection has sent 2^31 packets' }
     return
   }
-  const chunk = takeChunk(s.data)
   const frames: Frame[] = [...setupFrames(s, options)]
-  if (packet.amount > 0n) frames.push({ type: FrameType.StreamMoney, streamId: PAYMENT_STREAM_ID, shares: packet.amount })
-  if (chunk) frames.push(chunkFrame(s.data!, PAYMENT_STREAM_ID, chunk))
-  packet = chunk ? { ...packet, chunk } : packet
+  if (s.streams) {
+    const shares = allocate(s.streams, packet.amount, s.rate)
+    frames.push(...moneyFrames(s.streams, shares))
+    const taken = takeStreamChunk(s.streams)
+    const requests = limitRequestFrames(s.streams, loop.now(), taken?.streamId)
+    frames.push(...requests.frames)
+    if (taken) frames.push(chunkFrame(s.streams.list[taken.index]!.data!, taken.streamId, taken.chunk))
+    packet = { ...packet, shares, ...(taken && { streamChunk: taken }), ...(requests.indexes.length > 0 && { limitRequests: requests.indexes }) }
+  } else {
+    const chunk = takeChunk(s.data)
+    if (packet.amount > 0n) frames.push({ type: FrameType.StreamMoney, streamId: PAYMENT_STREAM_ID, shares: packet.amount })
+    if (chunk) frames.push(chunkFrame(s.data!, PAYMENT_STREAM_ID, chunk))
+    packet = chunk ? { ...packet, chunk } : packet
+  }
   s.inFlight.set(sequence, packet)
   sendStreamPacket(ctx, { sequence, amount: packet.amount, minDelivery: packet.minDelivery, frames, fulfillable: true })
     .then(
@@ -290,6 +327,7 @@ async function closeConnection(loop: PayLoop): Promise<void> {
   if (sequence === undefined) return
   const failed = s.error !== undefined && !isComplete(s)
   const frames: Frame[] = [{ type: FrameType.ConnectionClose, errorCode: failed ? StreamErrorCode.ApplicationError : StreamErrorCode.NoError, errorMessage: failed ? s.error!.message.slice(0, 256) : '' }]
+  if (s.streams) frames.unshift(...closeFrames(s.streams, failed, failed ? s.error!.message.slice(0, 256) : ''))
   const { signal: _signal, ...rest } = ctx
   // The close packet keeps the normal expiry (each hop shortens it by its message window, so a short one dies
   // with R02 on a multi-hop path); we only stop *waiting* for its reply after CLOSE_TIMEOUT_MS.
@@ -326,6 +364,7 @@ function resultOf(s: PaymentState, durationMs: number): PayResult {
     ...(s.congestion.maxPacketAmount !== undefined && { maxPacketAmount: s.congestion.maxPacketAmount }),
     ...(s.destinationAsset && { destinationAssetCode: s.destinationAsset.code, destinationAssetScale: s.destinationAsset.scale }),
     ...(s.receipt && { receipt: s.receipt.bytes }),
+    ...(s.streams && { streams: streamResults(s.streams) }),
     durationMs,
   }
 }

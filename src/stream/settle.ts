@@ -11,6 +11,7 @@ import { onAmountTooLarge, onFulfill, onTemporaryReject } from './congestion.js'
 import { noteReply, PAYMENT_STREAM_ID, PayErrorCode, type InFlight, type PayError, type PayLoop } from './payment.js'
 import { RATE_FAILURES_MAX } from './limits.js'
 import { chunkAcked, chunkLost } from './data-send.js'
+import { closedStream, settleStreams } from './streams-send.js'
 
 /** Applies one packet's answer to the payment (the "apply" half; the branches are the RFC's cases). */
 export function settle(loop: PayLoop, packet: InFlight, result: PacketResult): void {
@@ -18,6 +19,10 @@ export function settle(loop: PayLoop, packet: InFlight, result: PacketResult): v
   if (packet.chunk && s.data) {
     if (result.kind === 'fulfill') chunkAcked(s.data, packet.chunk)
     else chunkLost(s.data, packet.chunk)
+  }
+  if (s.streams) {
+    const delivered = result.kind === 'fulfill' ? (result.reply?.amount ?? packet.minDelivery) : 0n
+    settleStreams(s.streams, packet, result.kind === 'fulfill', delivered)
   }
   if (result.kind === 'fulfill') {
     s.sent += packet.amount
@@ -63,6 +68,11 @@ function settleStreamReject(loop: PayLoop, packet: InFlight, reply: StreamPacket
       s.error ??= closedError('stream', f.errorCode, f.errorMessage)
       return
     }
+  }
+  const closed = s.streams && closedStream(s.streams, reply)
+  if (closed) {
+    s.error ??= closedError('stream', closed.errorCode, closed.errorMessage)
+    return
   }
   if (s.remoteRoom !== undefined && s.remoteRoom < packet.minDelivery) {
     if (s.remoteRoom === 0n) s.error ??= { code: PayErrorCode.RECEIVER_LIMIT, message: 'the receiver accepts no more money on this stream' }

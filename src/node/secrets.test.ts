@@ -15,6 +15,7 @@ describe('loadOrCreateSecret', () => {
     assert.equal(statSync(path).mode & 0o777, 0o600)
     assert.deepEqual(loadOrCreateSecret(path), first)
     assert.notDeepEqual(loadOrCreateSecret(join(dir, 'other')), first)
+    assert.equal(loadOrCreateSecret(join(dir, 'not', 'yet', 'there')).length, 32) // the store's folder is made first
   })
 
   test('a damaged file is an error naming it, not a silent new secret', (t) => {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname } from 'node:path'
 
 /**
  * A secret kept in a file beside the store (base64, mode 0600), made on first use. The STREAM receiver secret
@@ -13,6 +14,7 @@ export function loadOrCreateSecret(path: string, length = 32): Uint8Array {
     throw new Error(`${path}: expected a base64 secret of ${length} bytes; delete the file to make a new one`)
   }
   const secret = randomBytes(length)
+  mkdirSync(dirname(path), { recursive: true })
   writeFileSync(path, `${secret.toString('base64')}\n`, { mode: 0o600 })
   return new Uint8Array(secret)
 }

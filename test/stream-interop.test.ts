@@ -9,69 +9,20 @@ import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
 import { randomBytes } from 'node:crypto'
-import { decodePrepare, decodeReply, encodeIlpPacket } from '../src/ilp/packet.js'
+import { decodeReply, encodeIlpPacket } from '../src/ilp/packet.js'
 import type { IlpPrepare, IlpReply } from '../src/ilp/types.js'
 import { createStreamReceiver, type MoneyReceived } from '../src/stream/receiver.js'
 import { pay } from '../src/stream/sender.js'
 import { verifyReceipt } from '../src/stream/receipt.js'
 import { fakeConnector } from './stream-network.js'
+import { IlpStream, memoryPlugin } from './support/js-stream.js'
 
 const require = createRequire(import.meta.url)
 /* The JS reference packages are CommonJS without types we rely on: a narrow untyped surface. */
 /* eslint-disable @typescript-eslint/no-explicit-any */
-const IlpStream: any = require('ilp-protocol-stream')
-const ILDCP: any = require('ilp-protocol-ildcp')
-const { DataAndMoneyStream }: any = require('ilp-protocol-stream/dist/src/stream.js')
 const InterledgerPay: any = require('@interledger/pay')
 const { StreamServer }: any = require('@interledger/stream-receiver')
 const IlpPacketJs: any = require('ilp-packet')
-
-// Node >= 18: Readable#closed is a getter, and ilp-protocol-stream 2.7.1 assigns it (interop-notes.md).
-// Give the subclass its own writable accessor, as the upstream fix does.
-const closedKey = Symbol('closed')
-Object.defineProperty(DataAndMoneyStream.prototype, 'closed', {
-  configurable: true,
-  get(this: any) {
-    return this[closedKey] ?? false
-  },
-  set(this: any, v: boolean) {
-    this[closedKey] = v
-  },
-})
-
-interface Ildcp {
-  clientAddress: string
-  assetCode: string
-  assetScale: number
-}
-
-/** An ilp-plugin-shaped object: outgoing data goes to `outgoing` (ILDCP answered here), incoming via `deliver`. */
-function memoryPlugin(ildcp: Ildcp, outgoing: (prepare: IlpPrepare) => Promise<IlpReply>) {
-  let handler: ((data: Buffer) => Promise<Buffer>) | undefined
-  let connected = false
-  return {
-    connect: async () => void (connected = true),
-    disconnect: async () => void (connected = false),
-    isConnected: () => connected,
-    async sendData(data: Buffer): Promise<Buffer> {
-      const prepare = decodePrepare(data)
-      if (prepare.destination === 'peer.config') {
-        return ILDCP.serve({ requestPacket: data, handler: async () => ildcp, serverAddress: 'test.node' })
-      }
-      return Buffer.from(encodeIlpPacket(await outgoing(prepare)))
-    },
-    registerDataHandler: (h: (data: Buffer) => Promise<Buffer>) => void (handler = h),
-    deregisterDataHandler: () => void (handler = undefined),
-    sendMoney: async () => undefined,
-    registerMoneyHandler: () => undefined,
-    deregisterMoneyHandler: () => undefined,
-    /** Our side sending a Prepare into the JS side. */
-    async deliver(prepare: IlpPrepare): Promise<IlpReply> {
-      if (!handler) throw new Error('no data handler registered')
-      return decodeReply(await handler(Buffer.from(encodeIlpPacket(prepare))))
-    },
-  }
-}
 
 describe('ilp-protocol-stream 2.7.1', () => {
   test('its client pays our receiver: every unit credited once', async (t) => {

@@ -5,9 +5,7 @@
  */
 import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
-import { createRequire } from 'node:module'
 import { randomBytes } from 'node:crypto'
-import { decodePrepare, decodeReply, encodeIlpPacket } from '../src/ilp/packet.js'
 import type { IlpPrepare, IlpReply } from '../src/ilp/types.js'
 import { createStreamReceiver, type DataReceived, type MoneyReceived } from '../src/stream/receiver.js'
 import { pay } from '../src/stream/sender.js'
@@ -15,25 +13,7 @@ import { IlpPacketType } from '../src/ilp/types.js'
 import { decryptStreamPacket, deriveStreamKeys, encryptStreamPacket, fulfillmentFor, sha256 } from '../src/stream/crypto.js'
 import { FrameType, type Frame } from '../src/stream/frames.js'
 import { fakeConnector } from './stream-network.js'
-
-const require = createRequire(import.meta.url)
-/* The JS reference packages are CommonJS without types we rely on: a narrow untyped surface. */
-/* eslint-disable @typescript-eslint/no-explicit-any */
-const IlpStream: any = require('ilp-protocol-stream')
-const ILDCP: any = require('ilp-protocol-ildcp')
-const { DataAndMoneyStream }: any = require('ilp-protocol-stream/dist/src/stream.js')
-
-// Node >= 18: Readable#closed is a getter and ilp-protocol-stream 2.7.1 assigns it; give the subclass a writable one.
-const closedKey = Symbol('closed')
-Object.defineProperty(DataAndMoneyStream.prototype, 'closed', {
-  configurable: true,
-  get(this: any) {
-    return this[closedKey] ?? false
-  },
-  set(this: any, v: boolean) {
-    this[closedKey] = v
-  },
-})
+import { IlpStream, memoryPlugin } from './support/js-stream.js'
 
 function ourReceiver(t: { after: (fn: () => void) => void }) {
   const money: MoneyReceived[] = []
@@ -138,33 +118,9 @@ describe('pay({ streams }) → our receiver', () => {
   })
 })
 
-/** An ilp-plugin-shaped object that answers ILDCP and lets our side deliver Prepares into the JS server. */
-function memoryPlugin() {
-  let handler: ((data: Buffer) => Promise<Buffer>) | undefined
-  let connected = false
-  return {
-    connect: async () => void (connected = true),
-    disconnect: async () => void (connected = false),
-    isConnected: () => connected,
-    async sendData(data: Buffer): Promise<Buffer> {
-      if (decodePrepare(data).destination !== 'peer.config') throw new Error('the server sends nothing in this test')
-      return ILDCP.serve({ requestPacket: data, handler: async () => ({ clientAddress: 'test.node.carol', assetCode: 'USD', assetScale: 6 }), serverAddress: 'test.node' })
-    },
-    registerDataHandler: (h: (data: Buffer) => Promise<Buffer>) => void (handler = h),
-    deregisterDataHandler: () => void (handler = undefined),
-    sendMoney: async () => undefined,
-    registerMoneyHandler: () => undefined,
-    deregisterMoneyHandler: () => undefined,
-    async deliver(prepare: IlpPrepare): Promise<IlpReply> {
-      if (!handler) throw new Error('no data handler registered')
-      return decodeReply(await handler(Buffer.from(encodeIlpPacket(prepare))))
-    },
-  }
-}
-
 describe('pay({ streams }) → ilp-protocol-stream 2.7.1 server', () => {
   test('two streams: each server-side stream receives its share, data intact', async (t) => {
-    const plugin = memoryPlugin()
+    const plugin = memoryPlugin({ clientAddress: 'test.node.carol', assetCode: 'USD', assetScale: 6 })
     const server = await IlpStream.createServer({ plugin, serverSecret: randomBytes(32) })
     t.after(() => server.close())
     const received = new Map<number, bigint>()

@@ -3,7 +3,7 @@
  * the input; the envelope is kept under RAW). Throws only CodecError; see packet.ts for the API.
  */
 import { CodecError } from '../oer/errors.js'
-import { Reader, latin1, latin1At } from '../oer/reader.js'
+import { Reader, latin1, latin1At, uint64At } from '../oer/reader.js'
 import { ILP_ADDRESS_MAX_LENGTH, isValidIlpAddress } from './address.js'
 import { ILP_TIMESTAMP_LENGTH, readIlpTimestamp } from './timestamp.js'
 import { CONDITION_LENGTH, FULFILLMENT_LENGTH, ILP_DATA_MAX_LENGTH, ILP_MESSAGE_MAX_LENGTH, isWellFormedCode } from './limits.js'
@@ -94,17 +94,77 @@ function readAddress(r: Reader, field: string, allowEmpty: boolean): string {
   const length = r.readLengthPrefix()
   if (length > ILP_ADDRESS_MAX_LENGTH) throw new CodecError('ILP_INVALID_ADDRESS', `${field} is longer than ${ILP_ADDRESS_MAX_LENGTH} characters`)
   const start = r.cursor
-  if (length > 0 && length === lastDecodedAddress.length && length <= r.remaining && isLastAddress(r.buffer, start, length)) {
-    r.skip(length)
-    return lastDecodedAddress
-  }
+  r.skip(length)
+  return addressAt(r.buffer, start, length, field, allowEmpty)
+}
+
+/** The address in `b[start..start+length)` (the caller has checked the bounds and the length limit). */
+function addressAt(b: Uint8Array, start: number, length: number, field: string, allowEmpty: boolean): string {
+  if (length > 0 && length === lastDecodedAddress.length && isLastAddress(b, start, length)) return lastDecodedAddress
   // latin1 keeps bytes above 0x7f as chars above 0x7f, which the address check rejects.
-  const s = r.readLatin1(length)
+  const s = latin1At(b, start, start + length)
   if (allowEmpty && s === '') return s
   if (!isValidIlpAddress(s)) throw new CodecError('ILP_INVALID_ADDRESS', `invalid ${field} address: ${JSON.stringify(s)}`)
   lastDecodedAddress = s
   lastDecodedAddressBytes = undefined
   return s
+}
+
+/** Bytes of the fixed-size Prepare fields: amount (8), expiry (17), condition (32). */
+const PREPARE_FIXED_LENGTH = 8 + ILP_TIMESTAMP_LENGTH + CONDITION_LENGTH
+
+/**
+ * A short length determinant at `i` (one byte, or 0x81/0x82 and canonical); -1 for anything else, which
+ * sends the packet down the general path to be decoded or rejected there.
+ */
+function shortLength(b: Uint8Array, i: number, end: number): number {
+  if (i >= end) return -1
+  const first = b[i]!
+  if (first < 0x80) return first
+  if (first === 0x81 && i + 1 < end && b[i + 1]! >= 0x80) return b[i + 1]!
+  if (first === 0x82 && i + 2 < end && b[i + 1]! !== 0) return (b[i + 1]! << 8) | b[i + 2]!
+  return -1
+}
+
+function shortLengthSize(length: number): number {
+  return length < 0x80 ? 1 : length < 0x100 ? 2 : 3
+}
+
+/**
+ * decodePrepare without a Reader, for the common shape (short length determinants, every field in bounds).
+ * Returns undefined for anything else, and the general path then decodes or rejects the packet: so this path
+ * only ever accepts what the general path accepts, and throws the same errors in the same order (each bound
+ * is checked before any value).
+ */
+function fastPrepare(b: Uint8Array): IlpPrepare | undefined {
+  if (!(b instanceof Uint8Array) || b[0] !== IlpPacketType.Prepare) return undefined
+  const bodyLength = shortLength(b, 1, b.length)
+  if (bodyLength < 0) return undefined
+  const at = 1 + shortLengthSize(bodyLength)
+  const end = at + bodyLength
+  if (end > b.length) return undefined
+  const conditionAt = at + 8 + ILP_TIMESTAMP_LENGTH
+  const addressLengthAt = at + PREPARE_FIXED_LENGTH
+  const addressLength = shortLength(b, addressLengthAt, end)
+  if (addressLength < 0 || addressLength > ILP_ADDRESS_MAX_LENGTH) return undefined
+  const destinationAt = addressLengthAt + shortLengthSize(addressLength)
+  const dataLengthAt = destinationAt + addressLength
+  const dataLength = shortLength(b, dataLengthAt, end)
+  if (dataLength < 0 || dataLength > ILP_DATA_MAX_LENGTH) return undefined
+  const dataAt = dataLengthAt + shortLengthSize(dataLength)
+  if (dataLength > end - dataAt) return undefined
+  const amount = uint64At(b, at)
+  const expiresAt = readIlpTimestamp(b, at + 8)
+  const destination = addressAt(b, destinationAt, addressLength, 'destination', false)
+  return {
+    type: IlpPacketType.Prepare,
+    amount,
+    expiresAt,
+    executionCondition: b.subarray(conditionAt, conditionAt + CONDITION_LENGTH),
+    destination,
+    data: b.subarray(dataAt, dataAt + dataLength),
+    [RAW]: end === b.length ? b : b.subarray(0, end),
+  }
 }
 
 function prepareFrom(bytes: Uint8Array, body: Reader): IlpPrepare {
@@ -163,7 +223,7 @@ export function decodeIlpPacket(bytes: Uint8Array): IlpPacket {
 }
 
 export function decodePrepare(bytes: Uint8Array): IlpPrepare {
-  return prepareFrom(bytes, openEnvelope(bytes, IlpPacketType.Prepare))
+  return fastPrepare(bytes) ?? prepareFrom(bytes, openEnvelope(bytes, IlpPacketType.Prepare))
 }
 
 export function decodeFulfill(bytes: Uint8Array): IlpFulfill {

@@ -299,3 +299,72 @@ describe('interledger-rs fixtures (crates/interledger-packet/src/fixtures.rs)', 
     assert.equal(toHex(encodeIlpPacket({ ...r, [RAW]: undefined })), REJECT)
   })
 })
+
+describe('decodePrepare fast path (no Reader) agrees with the general path', () => {
+  /** A decode outcome as comparable text: the fields and RAW, or the CodecError code. */
+  function outcome(decode: () => IlpPrepare | ReturnType<typeof decodeIlpPacket>): string {
+    let text = ''
+    const error = code(() => {
+      const p = decode()
+      if (p.type !== IlpPacketType.Prepare) text = `type ${p.type}`
+      else text = [p.amount, p.expiresAt.getTime(), toHex(p.executionCondition), p.destination, toHex(p.data), toHex(p[RAW]!)].join('|')
+    })
+    return error === undefined ? text : `error ${error}`
+  }
+
+  function prepareBytes(destinationLength: number, dataLength: number): Uint8Array {
+    const destination = ('g.' + 'a'.repeat(destinationLength)).slice(0, destinationLength)
+    return encodePrepare({
+      amount: 2n ** 40n + 7n,
+      expiresAt: new Date('2026-11-25T08:00:00.123Z'),
+      executionCondition: new Uint8Array(32).fill(3),
+      destination,
+      data: new Uint8Array(dataLength).fill(5),
+    })
+  }
+
+  // Short and long length determinants for the envelope, the address and the data.
+  const shapes: Array<[number, number]> = [[5, 0], [41, 100], [130, 20], [41, 300], [1023, 1]]
+
+  test('every truncation, trailing byte and single-byte change decodes or fails alike', () => {
+    let compared = 0
+    for (const [destinationLength, dataLength] of shapes) {
+      const good = prepareBytes(destinationLength, dataLength)
+      for (let n = 0; n <= good.length; n++) {
+        const cut = good.slice(0, n)
+        assert.equal(outcome(() => decodePrepare(cut)), outcome(() => decodeIlpPacket(cut)), `truncated to ${n}`)
+        compared++
+      }
+      const longer = new Uint8Array(good.length + 3)
+      longer.set(good)
+      assert.equal(outcome(() => decodePrepare(longer)), outcome(() => decodeIlpPacket(longer)))
+      for (let i = 0; i < Math.min(good.length, 120); i++) {
+        for (const v of [0x00, 0x01, 0x30, 0x7f, 0x80, 0x81, 0x82, 0x83, 0xff]) {
+          const bad = good.slice()
+          bad[i] = v
+          assert.equal(outcome(() => decodePrepare(bad)), outcome(() => decodeIlpPacket(bad)), `byte ${i} = ${v}`)
+          compared++
+        }
+      }
+    }
+    assert.ok(compared > 5000)
+  })
+
+  test('a non-canonical long-form envelope length is rejected, and a Buffer input gives Buffer views', () => {
+    const good = prepareBytes(5, 0) // body < 128 bytes: short form
+    const nonCanonical = new Uint8Array(good.length + 1)
+    nonCanonical.set([good[0]!, 0x81, good[1]!])
+    nonCanonical.set(good.subarray(2), 3)
+    assert.equal(outcome(() => decodePrepare(nonCanonical)), 'error OER_NON_CANONICAL_LENGTH')
+    const fromBuffer = decodePrepare(Buffer.from(prepareBytes(41, 100)))
+    assert.ok(Buffer.isBuffer(fromBuffer.data) && Buffer.isBuffer(fromBuffer.executionCondition))
+  })
+
+  test('the repeated amount is the same value on every decode', () => {
+    const a = decodePrepare(prepareBytes(41, 1))
+    const small = encodePrepare({ ...a, amount: 99n, [RAW]: undefined })
+    assert.equal(decodePrepare(small).amount, 99n)
+    assert.equal(decodePrepare(small).amount, 99n)
+    assert.equal(decodePrepare(prepareBytes(41, 1)).amount, 2n ** 40n + 7n)
+  })
+})

@@ -84,3 +84,36 @@ describe('ILP timestamp (RFC 27 / RFC 30: 17-char YYYYMMDDHHmmSSfff)', () => {
     )
   })
 })
+
+describe('the remembered date (timestamp.ts memo)', () => {
+  test('eight zero bytes never match the memo before any date was read', () => {
+    const bytes = new Uint8Array(17)
+    bytes.set(new TextEncoder().encode('123456789'), 8)
+    assert.equal(codeOf(() => readIlpTimestamp(bytes)), 'ILP_INVALID_TIMESTAMP')
+  })
+
+  test('alternating days, and an invalid date right after a valid one of the same month', () => {
+    for (let i = 0; i < 50; i++) {
+      for (const iso of ['2026-11-25T08:00:00.123Z', '2026-11-26T23:59:59.999Z', '0000-01-01T00:00:00.000Z', '1970-01-01T00:00:00.001Z']) {
+        assert.equal(parseIlpTimestamp(formatIlpTimestamp(new Date(iso))).toISOString(), iso)
+      }
+    }
+    assert.equal(parseIlpTimestamp('20261125080000123').toISOString(), '2026-11-25T08:00:00.123Z')
+    assert.equal(codeOf(() => parseIlpTimestamp('20261125240000123')), 'ILP_INVALID_TIMESTAMP')
+    assert.equal(codeOf(() => parseIlpTimestamp('2026112508000012a')), 'ILP_INVALID_TIMESTAMP')
+    assert.equal(codeOf(() => parseIlpTimestamp('20261131080000123')), 'ILP_INVALID_TIMESTAMP')
+  })
+
+  test('round trip of random dates in runs of one day', () => {
+    fc.assert(
+      fc.property(ilpDates, fc.array(fc.integer({ min: 0, max: 86_399_999 }), { minLength: 1, maxLength: 5 }), (d, offsets) => {
+        const dayStart = Math.floor(d.getTime() / 86_400_000) * 86_400_000
+        for (const o of offsets) {
+          const t = new Date(Math.min(dayStart + o, 253_402_300_799_999))
+          assert.equal(parseIlpTimestamp(formatIlpTimestamp(t)).getTime(), t.getTime())
+        }
+      }),
+      { numRuns: 1000 },
+    )
+  })
+})

@@ -237,9 +237,25 @@ export function uint32At(b: Uint8Array, at: number): number {
 export function uint64At(b: Uint8Array, at: number): bigint {
   const hi = uint32At(b, at)
   const lo = uint32At(b, at + 4)
-  if (hi === 0) return BigInt(lo)
+  if (hi === 0) return smallUInt64(lo)
   if (hi < 0x20_0000) return BigInt(hi * 0x1_0000_0000 + lo) // below 2^53: exact as a number
   return (BigInt(hi) << 32n) | BigInt(lo)
+}
+
+/**
+ * The last amount below 2^32 read, kept as its bigint: amounts repeat (a STREAM sender's packets mostly carry
+ * its maximum packet amount) and a bigint is immutable, so handing out the same one is safe and skips an
+ * allocation.
+ */
+let lastSmallValue = 0
+let lastSmallBigInt = 0n
+
+function smallUInt64(lo: number): bigint {
+  if (lo !== lastSmallValue) {
+    lastSmallValue = lo
+    lastSmallBigInt = BigInt(lo)
+  }
+  return lastSmallBigInt
 }
 
 const latin1Slice = Buffer.prototype.latin1Slice as (this: Uint8Array, start: number, end: number) => string

@@ -177,6 +177,10 @@ describe('three nodes: sender node → router (USD→EUR) → receiver node', ()
     assert.equal(c.ledger.snapshot('up').balance, -delivered)
     assert.equal(c.ledger.snapshot('bob').balance, delivered)
     assert.equal(c.local.backend.receiver('bob')!.amountReceived, delivered)
+    // The sender's closing packet (ConnectionClose) crossed both hops: its expiry survives two message windows.
+    const connections = c.local.receiver('bob')!.connections()
+    assert.equal(connections.length, 1)
+    assert.equal(connections[0]!.state, 'closed')
     for (const x of [s, r, c]) {
       const v = await x.ledger.verify()
       assert.ok(v.ok, JSON.stringify(v.mismatches))

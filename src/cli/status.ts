@@ -16,7 +16,7 @@ function printHealth(h: Health): void {
   const out = process.stdout
   out.write(`status:  ${h.status}\n`)
   out.write(`address: ${h.address ?? '(not known yet)'}  asset ${h.asset_code} scale ${h.asset_scale}\n`)
-  out.write(`rates:   ${h.rates.source}${h.rates.stale ? ' (STALE)' : ''}, ${Math.round(h.rates.age_ms / 1000)} s old${h.rates.last_error ? `, last error: ${h.rates.last_error}` : ''}\n`)
+  out.write(`rates:   ${h.rates.source}${h.rates.stale ? ' (STALE)' : ''}, ${(h.rates.age_ms / 1000).toFixed(0)} s old${h.rates.last_error ? `, last error: ${h.rates.last_error}` : ''}\n`)
   for (const [name, url] of Object.entries(h.listeners)) out.write(`${name}:${' '.repeat(Math.max(1, 8 - name.length))}${url}\n`)
   if (h.links.length > 0) printTable([['LINK', 'TRANSPORT', 'STATE'], ...h.links.map((l) => [l.account, l.transport ?? '-', l.connected ? 'up' : 'down'])])
 }

@@ -15,7 +15,7 @@ import { createStreamReceiver, type MoneyReceived } from '../src/stream/receiver
 import { pay } from '../src/stream/sender.js'
 import { verifyReceipt } from '../src/stream/receipt.js'
 import { fakeConnector } from './stream-network.js'
-import { IlpStream, memoryPlugin } from './support/js-stream.js'
+import { IlpStream, memoryPlugin, startJsStreamServer } from './support/js-stream.js'
 
 const require = createRequire(import.meta.url)
 /* The JS reference packages are CommonJS without types we rely on: a narrow untyped surface. */
@@ -46,13 +46,7 @@ describe('ilp-protocol-stream 2.7.1', () => {
   })
 
   test('our sender pays its server: every unit arrives', async (t) => {
-    let serverHandler: ((p: IlpPrepare) => Promise<IlpReply>) | undefined
-    const plugin = memoryPlugin({ clientAddress: 'test.node.carol', assetCode: 'USD', assetScale: 6 }, async () => {
-      throw new Error('the server sends nothing in this test')
-    })
-    serverHandler = plugin.deliver
-    const server = await IlpStream.createServer({ plugin, serverSecret: randomBytes(32) })
-    t.after(() => server.close())
+    const { plugin, server } = await startJsStreamServer(t)
     let received = 0n
     server.on('connection', (conn: any) => {
       conn.on('stream', (stream: any) => {
@@ -64,7 +58,7 @@ describe('ilp-protocol-stream 2.7.1', () => {
     const result = await pay({
       destinationAccount,
       sharedSecret,
-      sendPrepare: (p) => serverHandler!(p),
+      sendPrepare: (p) => plugin.deliver(p),
       amount: 987_654n,
       sourceAddress: 'test.node.dave',
       sourceAssetCode: 'USD',
@@ -99,11 +93,7 @@ describe('ilp-protocol-stream 2.7.1 through a connector with a rate and a packet
   })
 
   test('our sender pays its server at 3/7 with max packet 5,000', async (t) => {
-    const plugin = memoryPlugin({ clientAddress: 'test.node.carol', assetCode: 'USD', assetScale: 6 }, async () => {
-      throw new Error('the server sends nothing in this test')
-    })
-    const server = await IlpStream.createServer({ plugin, serverSecret: randomBytes(32) })
-    t.after(() => server.close())
+    const { plugin, server } = await startJsStreamServer(t)
     let received = 0n
     server.on('connection', (conn: any) => {
       conn.on('stream', (stream: any) => {
@@ -124,11 +114,7 @@ describe('ilp-protocol-stream 2.7.1 through a connector with a rate and a packet
 
 describe('ilp-protocol-stream 2.7.1 data', () => {
   test('our sender\'s data reaches its server\'s stream byte for byte', async (t) => {
-    const plugin = memoryPlugin({ clientAddress: 'test.node.carol', assetCode: 'USD', assetScale: 6 }, async () => {
-      throw new Error('the server sends nothing in this test')
-    })
-    const server = await IlpStream.createServer({ plugin, serverSecret: randomBytes(32) })
-    t.after(() => server.close())
+    const { plugin, server } = await startJsStreamServer(t)
     const chunks: Buffer[] = []
     let received = 0n
     server.on('connection', (conn: any) => {
@@ -185,11 +171,7 @@ describe('ilp-protocol-stream 2.7.1 client data', () => {
 
 describe('ilp-protocol-stream 2.7.1 receipts', () => {
   test('its server\'s receipts reach our result and verify with both implementations', async (t) => {
-    const plugin = memoryPlugin({ clientAddress: 'test.node.carol', assetCode: 'USD', assetScale: 6 }, async () => {
-      throw new Error('the server sends nothing in this test')
-    })
-    const server = await IlpStream.createServer({ plugin, serverSecret: randomBytes(32) })
-    t.after(() => server.close())
+    const { plugin, server } = await startJsStreamServer(t)
     server.on('connection', (conn: any) => conn.on('stream', (stream: any) => stream.setReceiveMax('18446744073709551615')))
     const receiptNonce = randomBytes(16)
     const receiptSecret = randomBytes(32)
@@ -217,11 +199,7 @@ describe('ilp-protocol-stream 2.7.1 receipts', () => {
 
 describe('ilp-protocol-stream 2.7.1 limits', () => {
   test('its server\'s receiveMax stops our sender at exactly that amount', async (t) => {
-    const plugin = memoryPlugin({ clientAddress: 'test.node.carol', assetCode: 'USD', assetScale: 6 }, async () => {
-      throw new Error('the server sends nothing in this test')
-    })
-    const server = await IlpStream.createServer({ plugin, serverSecret: randomBytes(32) })
-    t.after(() => server.close())
+    const { plugin, server } = await startJsStreamServer(t)
     let received = 0n
     server.on('connection', (conn: any) => {
       conn.on('stream', (stream: any) => {
@@ -242,11 +220,7 @@ describe('ilp-protocol-stream 2.7.1 limits', () => {
 
 describe('ilp-protocol-stream 2.7.1 closing', () => {
   test('its server closing the connection mid-payment stops our sender with STREAM_CLOSED_BY_RECEIVER', async (t) => {
-    const plugin = memoryPlugin({ clientAddress: 'test.node.carol', assetCode: 'USD', assetScale: 6 }, async () => {
-      throw new Error('the server sends nothing in this test')
-    })
-    const server = await IlpStream.createServer({ plugin, serverSecret: randomBytes(32) })
-    t.after(() => server.close())
+    const { plugin, server } = await startJsStreamServer(t)
     let received = 0n
     server.on('connection', (conn: any) => {
       conn.on('stream', (stream: any) => {

@@ -13,7 +13,7 @@ import { IlpPacketType } from '../src/ilp/types.js'
 import { decryptStreamPacket, deriveStreamKeys, encryptStreamPacket, fulfillmentFor, sha256 } from '../src/stream/crypto.js'
 import { FrameType, type Frame } from '../src/stream/frames.js'
 import { fakeConnector } from './stream-network.js'
-import { IlpStream, memoryPlugin } from './support/js-stream.js'
+import { startJsStreamServer } from './support/js-stream.js'
 
 function ourReceiver(t: { after: (fn: () => void) => void }) {
   const money: MoneyReceived[] = []
@@ -120,9 +120,7 @@ describe('pay({ streams }) → our receiver', () => {
 
 describe('pay({ streams }) → ilp-protocol-stream 2.7.1 server', () => {
   test('two streams: each server-side stream receives its share, data intact', async (t) => {
-    const plugin = memoryPlugin({ clientAddress: 'test.node.carol', assetCode: 'USD', assetScale: 6 })
-    const server = await IlpStream.createServer({ plugin, serverSecret: randomBytes(32) })
-    t.after(() => server.close())
+    const { plugin, server } = await startJsStreamServer(t)
     const received = new Map<number, bigint>()
     const chunks = new Map<number, Buffer[]>()
     server.on('connection', (conn: any) => {

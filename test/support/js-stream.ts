@@ -2,6 +2,7 @@
  * The JavaScript STREAM stack as an in-memory test peer: ilp-protocol-stream 2.7.1 (patched for Node ≥ 18) and an
  * ilp-plugin-shaped object that bridges it to our handlers. Shared by the STREAM interop tests.
  */
+import { randomBytes } from 'node:crypto'
 import { createRequire } from 'node:module'
 import { decodePrepare, decodeReply, encodeIlpPacket } from '../../src/ilp/packet.js'
 import type { IlpPrepare, IlpReply } from '../../src/ilp/types.js'
@@ -65,4 +66,15 @@ export function memoryPlugin(ildcp: Ildcp, outgoing: (prepare: IlpPrepare) => Pr
       return decodeReply(await handler(Buffer.from(encodeIlpPacket(prepare))))
     },
   }
+}
+
+/** The ILDCP answer the JS server side gets in these tests. */
+export const JS_SERVER_ILDCP: Ildcp = { clientAddress: 'test.node.carol', assetCode: 'USD', assetScale: 6 }
+
+/** An ilp-protocol-stream server on a memory plugin that sends nothing itself; closed after the test. */
+export async function startJsStreamServer(t: { after: (fn: () => unknown) => void }, ildcp: Ildcp = JS_SERVER_ILDCP) {
+  const plugin = memoryPlugin(ildcp)
+  const server = await IlpStream.createServer({ plugin, serverSecret: randomBytes(32) })
+  t.after(() => server.close())
+  return { plugin, server }
 }

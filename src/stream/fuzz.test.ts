@@ -11,6 +11,7 @@ import { IlpPacketType } from '../ilp/types.js'
 import { FrameType } from './frames.js'
 import { decodeStreamPacket, encodeStreamPacket, type StreamPacket } from './packet.js'
 import { decryptStreamPacket, deriveStreamKeys, encryptStreamData } from './crypto.js'
+import { mutateBytes as mutate } from '../../test/support/fuzz.js'
 
 const INPUTS = 100_000
 
@@ -44,18 +45,6 @@ const seedPackets: StreamPacket[] = [
 ]
 const seeds = seedPackets.map(encodeStreamPacket)
 
-function mutate(rand: () => number, input: Uint8Array): Uint8Array {
-  const out = new Uint8Array(input)
-  const n = 1 + Math.floor(rand() * 4)
-  for (let i = 0; i < n; i++) {
-    const at = Math.floor(rand() * out.length)
-    const r = rand()
-    if (r < 0.5) out[at] = Math.floor(rand() * 256)
-    else if (r < 0.75) out[at] = [0x00, 0x7f, 0x80, 0x81, 0x82, 0x88, 0xff][Math.floor(rand() * 7)]!
-    else return out.subarray(0, at)
-  }
-  return out
-}
 
 function onlyCodecErrors(fn: () => void): number {
   try {

@@ -16,6 +16,7 @@ import {
   type CcpRouteProp,
   type CcpRouteUpdateRequest,
 } from './packet.js'
+import { mulberry32, mutateBytes as mutate } from '../../../test/support/fuzz.js'
 
 const RUNS = 3000
 
@@ -157,26 +158,4 @@ function randomBytes(rnd: () => number, n: number): Uint8Array {
   return b
 }
 
-function mutate(rnd: () => number, seed: Uint8Array): Uint8Array {
-  const b = Uint8Array.from(seed)
-  const edits = 1 + Math.floor(rnd() * 4)
-  for (let k = 0; k < edits && b.length > 0; k++) {
-    const at = Math.floor(rnd() * b.length)
-    const r = rnd()
-    if (r < 0.6) b[at] = Math.floor(rnd() * 256)
-    else if (r < 0.8) b[at] = [0x00, 0x01, 0x7f, 0x80, 0x81, 0x82, 0xff][Math.floor(rnd() * 7)]!
-    else return b.subarray(0, at)
-  }
-  return b
-}
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import { CodecError } from '../../oer/errors.js'
 import { formatGeneralizedTime, parseGeneralizedTime, readGeneralizedTime } from './time.js'
+import { mulberry32 } from '../../../test/support/fuzz.js'
 
 describe('GeneralizedTime (RFC 30 §"Variable-length Timestamps")', () => {
   test('decodes every valid example of RFC 30', () => {
@@ -105,13 +106,3 @@ describe('GeneralizedTime (RFC 30 §"Variable-length Timestamps")', () => {
 })
 
 /** Small deterministic PRNG so a fuzz failure reproduces. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}

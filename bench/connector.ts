@@ -11,6 +11,7 @@
  *
  *   npm run bench:connector            BENCH_RUNS=3 BENCH_MS=2000 BENCH_WARMUP_MS=500 by default
  *   BENCH_TRANSPORTS=btp               only one transport
+ *   BENCH_PATHS='ours,ilp-connector'   only some of the paths
  */
 import { fork, type ChildProcess } from 'node:child_process'
 import { createRequire } from 'node:module'
@@ -28,6 +29,9 @@ const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 500)
 const WARMUP_PASS_MS = Number(process.env.BENCH_WARMUP_PASS_MS ?? 2000)
 const IN_FLIGHT = (process.env.BENCH_IN_FLIGHT ?? '1,10,100').split(',').map(Number)
 const TRANSPORTS = (process.env.BENCH_TRANSPORTS ?? 'btp,http').split(',') as ('btp' | 'http')[]
+/** Which paths to run (comma-separated names from ALL_PATHS); the ratios need 'ilp-connector' and 'bare link'. */
+const ALL_PATHS = ['ours', 'ours, sqlite', 'ilp-connector', 'our link only', 'bare link']
+const PATHS = process.env.BENCH_PATHS === undefined ? ALL_PATHS : process.env.BENCH_PATHS.split(',').map((p) => p.trim())
 const TOKEN = 'bench-token-0123456789abcdef0123456789abcdef'
 /** The receiver's token at our router (the node refuses two accounts with one token). */
 const RECEIVER_TOKEN = 'bench-receiver-token-0123456789abcdef012345'
@@ -204,8 +208,11 @@ class Proc {
   constructor(role: string, args: Record<string, string | undefined>) {
     const clean = Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined))
     // BENCH_PROFILE_DIR=<dir>: the routers write V8 CPU profiles there (open them in Chrome DevTools).
-    const profile = process.env.BENCH_PROFILE_DIR !== undefined && role.startsWith('router') ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : []
-    this.child = fork(THIS_FILE, ['--role', role, JSON.stringify(clean)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: profile })
+    // BENCH_ROUTER_NODE_ARGS='--trace-gc ...': Node options for the routers only.
+    const router = role.startsWith('router')
+    const profile = process.env.BENCH_PROFILE_DIR !== undefined && router ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : []
+    const nodeArgs = router ? (process.env.BENCH_ROUTER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '') : []
+    this.child = fork(THIS_FILE, ['--role', role, JSON.stringify(clean)], { stdio: ['ignore', router && nodeArgs.length > 0 ? 'inherit' : 'ignore', 'inherit', 'ipc'], execArgv: [...profile, ...nodeArgs] })
     this.child.once('exit', (code) => {
       for (const w of this.waiters.splice(0)) w.resolve({ kind: 'died', code })
       if (code !== 0 && code !== null) process.stderr.write(`bench child ${role} exited with ${code}\n`)
@@ -312,7 +319,7 @@ const median = (xs: number[]): number => {
 const fmt = (x: number, digits = 0): string => (Number.isNaN(x) ? '–' : x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }))
 
 async function benchTransport(transport: 'btp' | 'http'): Promise<void> {
-  const names = ['ours', 'ours, sqlite', 'ilp-connector', 'our link only', 'bare link']
+  const names = PATHS
   const paths: Path[] = []
   for (const name of names) paths.push(await startPath(name, transport))
   const samples = new Map<string, Sample[]>()

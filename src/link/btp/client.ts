@@ -88,6 +88,7 @@ export function createBtpClientLink(options: BtpClientOptions): BtpClientLink {
     state = { kind: 'open', ws }
     const session = createBtpSession(ws, {
       accountId,
+      masked: true,
       handler: () => link.handler,
       log,
       now,

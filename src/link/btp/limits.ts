@@ -17,6 +17,12 @@ export const BTP_INCOMING_IN_FLIGHT_MAX = 8192
 /** Bytes queued in the socket for a peer that does not read; beyond it sends fail LINK_OVERLOADED. */
 export const BTP_SEND_BUFFER_MAX_BYTES = 16 * 1024 * 1024
 
+/** Frames queued before they are written at once, without waiting for the end of the event-loop turn. A
+ *  connector that read a burst of Prepares forwards the first of them while it works on the rest, so the next
+ *  hop starts sooner (the processes on either side work in parallel, not in turns). Measured in
+ *  bench:connector: 32 frames of ~150 bytes. */
+export const BTP_FLUSH_FRAMES = 32
+
 /** The auth Message must arrive this soon after the socket opens (RFC 23 §"Authentication": timeout is an
  *  error case; the value is ours). */
 export const BTP_AUTH_TIMEOUT_MS = 5_000

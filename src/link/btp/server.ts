@@ -120,6 +120,7 @@ export async function createBtpServer(options: BtpServerOptions): Promise<BtpSer
     const link = linkOf(accountId)
     const session = createBtpSession(ws, {
       accountId,
+      masked: false,
       handler: () => link.handler,
       log,
       now,

@@ -8,7 +8,9 @@
  *   that is not a Prepare, duplicate protocol names, a handler that threw.
  * - Rule breakers (unreadable frames, more requests in flight than allowed, no pong) are disconnected and
  *   logged; our packets in flight on that socket fail with LINK_DOWN (the connector rejects them upstream).
- * - Writes are batched: frames queued during one turn of the event loop go out in one corked write.
+ * - Writes are batched: frames queued during one turn of the event loop go out in one socket write (framed by
+ *   ws-frames.ts), or as soon as `flushFrames` are queued (the next hop starts on them while we work on the
+ *   rest of a burst).
  * - One timer per connection (every BTP_TICK_MS) expires requests past their deadline and sends pings.
  */
 import type { Socket } from 'node:net'
@@ -30,6 +32,7 @@ import {
 } from './packet.js'
 import {
   BTP_CLOSE_GRACE_MS,
+  BTP_FLUSH_FRAMES,
   BTP_INCOMING_IN_FLIGHT_MAX,
   BTP_OUTGOING_IN_FLIGHT_MAX,
   BTP_PING_INTERVAL_MS,
@@ -37,8 +40,11 @@ import {
   BTP_SEND_BUFFER_MAX_BYTES,
   BTP_TICK_MS,
 } from './limits.js'
+import { encodeFrames } from './ws-frames.js'
 
 export interface BtpLimits {
+  /** Frames queued before they are written without waiting for the end of the event-loop turn. */
+  flushFrames: number
   outgoingInFlightMax: number
   incomingInFlightMax: number
   sendBufferMaxBytes: number
@@ -48,6 +54,7 @@ export interface BtpLimits {
 }
 
 export const BTP_DEFAULT_LIMITS: BtpLimits = {
+  flushFrames: BTP_FLUSH_FRAMES,
   outgoingInFlightMax: BTP_OUTGOING_IN_FLIGHT_MAX,
   incomingInFlightMax: BTP_INCOMING_IN_FLIGHT_MAX,
   sendBufferMaxBytes: BTP_SEND_BUFFER_MAX_BYTES,
@@ -63,6 +70,8 @@ export interface BtpSessionOptions {
   log: LinkLogger
   now: () => number
   limits: BtpLimits
+  /** Frames are masked (RFC 6455 §5.1): true on the client's side of the WebSocket, false on the server's. */
+  masked: boolean
   /** Called once when the socket is gone, whoever closed it. */
   onClose: (session: BtpSession) => void
 }
@@ -97,7 +106,7 @@ export function createBtpSession(ws: WebSocket, options: BtpSessionOptions): Btp
   let state: 'open' | 'closed' = 'open'
   let nextRequestId = (Math.random() * 0x1_0000_0000) >>> 0
   let incomingInFlight = 0
-  let queue: Uint8Array[] = []
+  const queue: Uint8Array[] = []
   let queuedBytes = 0
   let flushScheduled = false
   let lastPingAt = now()
@@ -105,21 +114,23 @@ export function createBtpSession(ws: WebSocket, options: BtpSessionOptions): Btp
 
   // ------------------------------------------------------------------------------------ writing, batched
 
+  /** Writes the queued frames now; the scheduled end-of-turn flush, if any, stays scheduled. */
+  function write(): void {
+    const socket = (ws as unknown as { _socket?: Socket })._socket
+    if (ws.readyState === ws.OPEN && socket !== undefined) socket.write(encodeFrames(queue, options.masked))
+    queue.length = 0 // encodeFrames copied the frames
+    queuedBytes = 0
+  }
+
   function flush(): void {
     flushScheduled = false
-    const frames = queue
-    queue = []
-    queuedBytes = 0
-    if (ws.readyState !== ws.OPEN) return
-    const socket = (ws as unknown as { _socket?: Socket })._socket
-    socket?.cork()
-    for (const frame of frames) ws.send(frame)
-    socket?.uncork()
+    write()
   }
 
   function enqueue(frame: Uint8Array): void {
     queue.push(frame)
     queuedBytes += frame.length
+    if (queue.length >= limits.flushFrames) return write()
     if (!flushScheduled) {
       flushScheduled = true
       setImmediate(flush)

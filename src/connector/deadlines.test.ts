@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { createDeadlineTimer, type Expirable } from './deadlines.js'
+import { createDeadlineTimer, type Deadline } from './deadlines.js'
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
@@ -16,7 +16,7 @@ describe('deadline timer', () => {
     const start = Date.now()
     for (const delay of [30, 10, 20]) {
       const at = start + delay
-      timer.add({ onDeadline: () => fired.push(Date.now() - at) }, at)
+      timer.add(() => fired.push(Date.now() - at), at)
     }
     assert.equal(timer.size, 3)
     await waitFor(() => fired.length === 3)
@@ -29,10 +29,11 @@ describe('deadline timer', () => {
   test('a cancelled entry does not fire', async () => {
     const timer = createDeadlineTimer({ now: Date.now, resolutionMs: 5 })
     let fired = 0
-    const entry: Expirable = { onDeadline: () => fired++ }
-    timer.add(entry, Date.now() + 10)
+    const entry = timer.add(() => fired++, Date.now() + 10)
+    assert.equal(entry.pending, true)
     timer.cancel(entry)
     timer.cancel(entry)
+    assert.equal(entry.pending, false)
     assert.equal(timer.size, 0)
     await sleep(30)
     assert.equal(fired, 0)
@@ -43,15 +44,12 @@ describe('deadline timer', () => {
     const timer = createDeadlineTimer({ now: Date.now, resolutionMs: 50 })
     const at = Date.now() + 5
     let fired = 0
-    const b: Expirable = { onDeadline: () => fired++ }
-    const a: Expirable = {
-      onDeadline: () => {
-        fired++
-        timer.cancel(b)
-      },
-    }
-    timer.add(a, at)
-    timer.add(b, at)
+    let b: Deadline | undefined
+    timer.add(() => {
+      fired++
+      timer.cancel(b!)
+    }, at)
+    b = timer.add(() => fired++, at)
     await waitFor(() => fired > 0)
     await sleep(60)
     assert.equal(fired, 1)
@@ -62,7 +60,7 @@ describe('deadline timer', () => {
     let clock = 1_000_000_000_000
     const timer = createDeadlineTimer({ now: () => clock, resolutionMs: 5 })
     let fired = 0
-    timer.add({ onDeadline: () => fired++ }, 0)
+    timer.add(() => fired++, 0)
     clock += 10
     await waitFor(() => fired > 0)
     assert.equal(fired, 1)
@@ -72,13 +70,35 @@ describe('deadline timer', () => {
   test('expireAll fires everything at once; close drops without firing', () => {
     const timer = createDeadlineTimer({ now: Date.now })
     let fired = 0
-    timer.add({ onDeadline: () => fired++ }, Date.now() + 60_000)
-    timer.add({ onDeadline: () => fired++ }, Date.now() + 60_000)
+    timer.add(() => fired++, Date.now() + 60_000)
+    timer.add(() => fired++, Date.now() + 60_000)
     timer.expireAll()
     assert.equal(fired, 2)
-    timer.add({ onDeadline: () => fired++ }, Date.now() + 60_000)
+    timer.add(() => fired++, Date.now() + 60_000)
     timer.close()
     assert.equal(timer.size, 0)
     assert.equal(fired, 2)
+  })
+})
+
+describe('deadline timer bookkeeping', () => {
+  test('of many deadlines in few slots, exactly the ones not cancelled fire, in the order they were added', () => {
+    let clock = 1_000_000
+    const timer = createDeadlineTimer({ now: () => clock, resolutionMs: 10 })
+    const fired: number[] = []
+    const handles = Array.from({ length: 300 }, (_, i) => timer.add(() => fired.push(i), clock + (i % 3) * 10))
+    for (let i = 0; i < 300; i += 7) timer.cancel(handles[i]!)
+    const kept = [...Array(300).keys()].filter((i) => i % 7 !== 0)
+    assert.equal(timer.size, kept.length)
+    clock += 100
+    timer.expireAll()
+    assert.deepEqual([...fired].sort((a, b) => a - b), kept)
+    for (const slot of [0, 1, 2]) {
+      const inSlot = fired.filter((i) => i % 3 === slot)
+      assert.deepEqual(inSlot, [...inSlot].sort((a, b) => a - b))
+    }
+    assert.equal(timer.size, 0)
+    assert.ok(handles.every((h) => !h.pending))
+    timer.close()
   })
 })

@@ -1,24 +1,26 @@
 /**
  * One coarse timer for every packet in flight (STYLE.md habit 10): deadlines fall into slots of
  * `resolutionMs`; a single interval runs while any deadline is pending and fires each slot once its time has
- * passed. Adding and cancelling are O(1) (a Set per slot); nothing is allocated per tick.
+ * passed. Adding and cancelling are O(1) (a linked list per slot, no hashing per packet); nothing is allocated
+ * per tick.
  *
  * A deadline never fires early: an entry due at `at` fires at the first tick with now() >= at, at most about
  * `resolutionMs` late. The interval stops at the first tick that finds nothing pending, so an idle connector
  * holds no timer (after at most one more tick; close() stops it at once).
  */
-export interface Expirable {
-  /** Called once when the deadline passes, unless cancelled first. */
-  onDeadline(): void
+/** A scheduled deadline: what `add` returns and `cancel` takes. */
+export interface Deadline {
+  /** Neither fired nor cancelled yet. */
+  readonly pending: boolean
 }
 
 export interface DeadlineTimer {
-  /** Schedules `entry` to fire at `at` (ms since the epoch on the injected clock). */
-  add(entry: Expirable, at: number): void
-  /** Cancels `entry` (no-op if it already fired or was never added). */
-  cancel(entry: Expirable): void
+  /** Calls `onDeadline` once at `at` (ms since the epoch on the injected clock), unless cancelled first. */
+  add(onDeadline: () => void, at: number): Deadline
+  /** Cancels the deadline (no-op if it already fired or was cancelled). */
+  cancel(deadline: Deadline): void
   readonly size: number
-  /** Fires every pending entry now (shutdown: in-flight packets get their timeout answer at once). */
+  /** Fires every pending deadline now (shutdown: in-flight packets get their timeout answer at once). */
   expireAll(): void
   /** Cancels everything without firing and stops the interval. */
   close(): void
@@ -32,21 +34,52 @@ export interface DeadlineTimerOptions {
   readonly resolutionMs?: number
 }
 
+/** The deadlines of one slot, a doubly linked list through the entries: adding and cancelling hash nothing. */
+interface Bucket {
+  readonly slot: number
+  head: Entry | undefined
+  tail: Entry | undefined
+}
+
+class Entry implements Deadline {
+  prev: Entry | undefined = undefined
+  next: Entry | undefined = undefined
+  /** The bucket the entry is linked into; undefined once it fired or was cancelled. */
+  bucket: Bucket | undefined = undefined
+  constructor(readonly onDeadline: () => void) {}
+  get pending(): boolean {
+    return this.bucket !== undefined
+  }
+}
+
 export function createDeadlineTimer(options: DeadlineTimerOptions): DeadlineTimer {
   const { now } = options
   const resolution = options.resolutionMs ?? DEADLINE_RESOLUTION_MS
-  const slots = new Map<number, Set<Expirable>>()
-  const slotOf = new Map<Expirable, number>()
+  const slots = new Map<number, Bucket>()
+  let count = 0
   let interval: ReturnType<typeof setInterval> | undefined
   /** Lowest slot that may still hold entries. */
   let nextSlot = Infinity
 
+  /** Takes the entry out of its bucket (and the bucket out of the map once empty). */
+  function unlink(entry: Entry, bucket: Bucket): void {
+    if (entry.prev === undefined) bucket.head = entry.next
+    else entry.prev.next = entry.next
+    if (entry.next === undefined) bucket.tail = entry.prev
+    else entry.next.prev = entry.prev
+    entry.prev = entry.next = entry.bucket = undefined
+    count--
+    if (bucket.head === undefined && slots.get(bucket.slot) === bucket) slots.delete(bucket.slot)
+  }
+
   function fire(slot: number): void {
-    const entries = slots.get(slot)
-    if (entries === undefined) return
-    slots.delete(slot)
-    // A callback may cancel a sibling of the same slot: slotOf says whether it is still pending.
-    for (const entry of entries) if (slotOf.delete(entry)) entry.onDeadline()
+    const bucket = slots.get(slot)
+    if (bucket === undefined) return
+    // One at a time from the head: a callback may cancel a sibling of the same slot (it unlinks itself).
+    for (let entry = bucket.head; entry !== undefined; entry = bucket.head) {
+      unlink(entry, bucket)
+      entry.onDeadline()
+    }
   }
 
   function tick(): void {
@@ -59,9 +92,9 @@ export function createDeadlineTimer(options: DeadlineTimerOptions): DeadlineTime
       const ready = [...slots.keys()].filter((slot) => slot <= due).sort((x, y) => x - y)
       for (const slot of ready) fire(slot)
     } else {
-      for (let slot = from; slot <= due && slotOf.size > 0; slot++) fire(slot)
+      for (let slot = from; slot <= due && count > 0; slot++) fire(slot)
     }
-    if (slotOf.size === 0) {
+    if (count === 0) {
       nextSlot = Infinity
       stop()
     }
@@ -72,46 +105,53 @@ export function createDeadlineTimer(options: DeadlineTimerOptions): DeadlineTime
     interval = undefined
   }
 
-  function add(entry: Expirable, at: number): void {
-    if (slotOf.has(entry)) cancel(entry)
+  function add(onDeadline: () => void, at: number): Deadline {
+    const entry = new Entry(onDeadline)
     // ceil: the slot's start is never before `at`, so firing when the slot is due is never early.
     const slot = Math.ceil(at / resolution)
-    let set = slots.get(slot)
-    if (set === undefined) slots.set(slot, (set = new Set()))
-    set.add(entry)
-    slotOf.set(entry, slot)
+    let bucket = slots.get(slot)
+    if (bucket === undefined) slots.set(slot, (bucket = { slot, head: undefined, tail: undefined }))
+    // Appended: a slot's deadlines fire in the order they were added.
+    entry.prev = bucket.tail
+    if (bucket.tail === undefined) bucket.head = entry
+    else bucket.tail.next = entry
+    bucket.tail = entry
+    entry.bucket = bucket
+    count++
     if (slot < nextSlot) nextSlot = slot
     if (interval === undefined) interval = setInterval(tick, resolution)
+    return entry
   }
 
-  function cancel(entry: Expirable): void {
-    const slot = slotOf.get(entry)
-    if (slot === undefined) return
-    slotOf.delete(entry)
-    const set = slots.get(slot)
-    if (set !== undefined) {
-      set.delete(entry)
-      if (set.size === 0) slots.delete(slot)
-    }
+  function cancel(deadline: Deadline): void {
+    const entry = deadline as Entry
+    const bucket = entry.bucket
+    if (bucket === undefined) return
+    unlink(entry, bucket)
     // The interval is left to the next tick to stop: at one packet in flight, starting and clearing a timer
     // for every packet showed in the profile.
-    if (slotOf.size === 0) nextSlot = Infinity
+    if (count === 0) nextSlot = Infinity
+  }
+
+  function pendingEntries(): Entry[] {
+    const entries: Entry[] = []
+    for (const bucket of slots.values()) for (let e = bucket.head; e !== undefined; e = e.next) entries.push(e)
+    return entries
   }
 
   return {
     add,
     cancel,
     get size() {
-      return slotOf.size
+      return count
     },
     expireAll() {
-      const pending = [...slotOf.keys()]
+      const pending = pendingEntries()
       for (const entry of pending) cancel(entry)
       for (const entry of pending) entry.onDeadline()
     },
     close() {
-      slots.clear()
-      slotOf.clear()
+      for (const entry of pendingEntries()) cancel(entry)
       nextSlot = Infinity
       stop()
     },

@@ -22,7 +22,7 @@ export {
   type HttpRateSource,
 } from './rates-http.js'
 export { convertAmount, keepAfterSpread, ASSET_SCALE_MAX, type Conversion } from './fx.js'
-export { createDeadlineTimer, DEADLINE_RESOLUTION_MS, type DeadlineTimer, type Expirable } from './deadlines.js'
+export { createDeadlineTimer, DEADLINE_RESOLUTION_MS, type Deadline, type DeadlineTimer } from './deadlines.js'
 export { createTokenBucket, type TokenBucket } from './token-bucket.js'
 export { childAddress } from './addresses.js'
 export { createAccountRoutes, type AccountRoutes } from './account-routes.js'

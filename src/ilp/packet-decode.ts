@@ -7,7 +7,7 @@ import { Reader, latin1, latin1At, uint64At } from '../oer/reader.js'
 import { ILP_ADDRESS_MAX_LENGTH, isValidIlpAddress } from './address.js'
 import { ILP_TIMESTAMP_LENGTH, readIlpTimestamp } from './timestamp.js'
 import { CONDITION_LENGTH, FULFILLMENT_LENGTH, ILP_DATA_MAX_LENGTH, ILP_MESSAGE_MAX_LENGTH, isWellFormedCode } from './limits.js'
-import { IlpPacketType, RAW, type IlpFulfill, type IlpPacket, type IlpPrepare, type IlpReject, type IlpReply } from './types.js'
+import { IlpPacketType, RAW, RAW_CONDITION, RAW_DATA, RAW_DESTINATION, RAW_FULFILLMENT, type IlpFulfill, type IlpPacket, type IlpPrepare, type IlpReject, type IlpReply } from './types.js'
 
 const utf8Lenient = new TextDecoder('utf-8')
 
@@ -51,6 +51,11 @@ function isAscii(bytes: Uint8Array, start: number, end: number): boolean {
 }
 
 /** The envelope's bytes: the input itself when nothing trails it (the usual case), else a view. */
+/** `data` when it is the last field of the envelope (raw.ts reuses RAW only then), undefined when bytes follow. */
+function dataIfLast(data: Uint8Array, body: Reader): Uint8Array | undefined {
+  return body.cursor === body.limit ? data : undefined
+}
+
 function envelopeOf(bytes: Uint8Array, body: Reader): Uint8Array {
   return body.limit === bytes.length ? bytes : bytes.subarray(0, body.limit)
 }
@@ -156,14 +161,19 @@ function fastPrepare(b: Uint8Array): IlpPrepare | undefined {
   const amount = uint64At(b, at)
   const expiresAt = readIlpTimestamp(b, at + 8)
   const destination = addressAt(b, destinationAt, addressLength, 'destination', false)
+  const executionCondition = b.subarray(conditionAt, conditionAt + CONDITION_LENGTH)
+  const data = b.subarray(dataAt, dataAt + dataLength)
   return {
     type: IlpPacketType.Prepare,
     amount,
     expiresAt,
-    executionCondition: b.subarray(conditionAt, conditionAt + CONDITION_LENGTH),
+    executionCondition,
     destination,
-    data: b.subarray(dataAt, dataAt + dataLength),
+    data,
     [RAW]: end === b.length ? b : b.subarray(0, end),
+    [RAW_CONDITION]: executionCondition,
+    [RAW_DESTINATION]: destination,
+    [RAW_DATA]: dataAt + dataLength === end ? data : undefined,
   }
 }
 
@@ -176,13 +186,24 @@ function prepareFrom(bytes: Uint8Array, body: Reader): IlpPrepare {
   const destination = readAddress(body, 'destination', false)
   const data = readData(body)
   const raw = envelopeOf(bytes, body)
-  return { type: IlpPacketType.Prepare, amount, expiresAt, executionCondition, destination, data, [RAW]: raw }
+  return {
+    type: IlpPacketType.Prepare,
+    amount,
+    expiresAt,
+    executionCondition,
+    destination,
+    data,
+    [RAW]: raw,
+    [RAW_CONDITION]: executionCondition,
+    [RAW_DESTINATION]: destination,
+    [RAW_DATA]: dataIfLast(data, body),
+  }
 }
 
 function fulfillFrom(bytes: Uint8Array, body: Reader): IlpFulfill {
   const fulfillment = body.readOctetString(FULFILLMENT_LENGTH)
   const data = readData(body)
-  return { type: IlpPacketType.Fulfill, fulfillment, data, [RAW]: envelopeOf(bytes, body) }
+  return { type: IlpPacketType.Fulfill, fulfillment, data, [RAW]: envelopeOf(bytes, body), [RAW_FULFILLMENT]: fulfillment, [RAW_DATA]: dataIfLast(data, body) }
 }
 
 function rejectFrom(bytes: Uint8Array, body: Reader): IlpReject {
@@ -203,7 +224,7 @@ function rejectFrom(bytes: Uint8Array, body: Reader): IlpReject {
   body.skip(length) // bounds check before looking at the bytes
   const message = isAscii(bytes, start, start + length) ? latin1At(bytes, start, start + length) : utf8Lenient.decode(bytes.subarray(start, start + length))
   const data = readData(body)
-  return { type: IlpPacketType.Reject, code, triggeredBy, message, data, [RAW]: envelopeOf(bytes, body) }
+  return { type: IlpPacketType.Reject, code, triggeredBy, message, data, [RAW]: envelopeOf(bytes, body), [RAW_DATA]: dataIfLast(data, body) }
 }
 
 /**

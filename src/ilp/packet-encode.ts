@@ -135,7 +135,7 @@ export function encodePrepare(p: Omit<IlpPrepare, 'type'>): Uint8Array {
 
 export function encodeFulfill(p: Omit<IlpFulfill, 'type'>): Uint8Array {
   const raw = p[RAW]
-  if (raw !== undefined && fulfillRawMatches(p, raw)) return raw
+  if (raw !== undefined && fulfillRawMatches(p)) return raw
   checkFixed('fulfillment', p.fulfillment, FULFILLMENT_LENGTH)
   checkData(p.data)
   const body = FULFILLMENT_LENGTH + lengthPrefixSize(p.data.length) + p.data.length

@@ -82,6 +82,16 @@ describe('envelope and field limits', () => {
     assert.equal(decodePrepare(grown).destination, 'example.alice')
   })
 
+  test('bytes after data inside the envelope: a forwarded or re-sent packet is re-encoded, ending at its data', () => {
+    const body = example.subarray(2)
+    const grown = new Uint8Array([0x0c, body.length + 3, ...body, 1, 2, 3])
+    const p = decodePrepare(grown)
+    assert.equal(toHex(encodePrepare(p)), toHex(example), 'not the RAW bytes with the extension')
+    const patched = patchPrepare(p, 99n, p.expiresAt)
+    assert.equal(patched[RAW], undefined)
+    assert.equal(toHex(encodePrepare(patched)), toHex(encodePrepare({ ...decodePrepare(example), [RAW]: undefined, amount: 99n })))
+  })
+
   test('data of 32767 bytes is accepted, 32768 is ILP_DATA_TOO_LONG on encode and decode', () => {
     const base: IlpPrepare = { ...decodePrepare(example), [RAW]: undefined }
     const max = encodePrepare({ ...base, data: new Uint8Array(ILP_DATA_MAX_LENGTH) })

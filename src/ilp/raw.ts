@@ -2,28 +2,19 @@
  * When may a packet's RAW bytes stand for it? Decoded packets keep their envelope under RAW so that a
  * connector relays replies byte-for-byte and forwards a Prepare with one copy (patchPrepare). But
  * `{ ...decoded, data }` copies RAW along with the fields, and stale bytes would then go out (the old amount,
- * the old destination). So the encoders reuse RAW only when it still holds every field: byte fields must be
- * the very views decoding made of RAW (identity, not equal content: O(1)), and strings must equal the bytes.
- * When in doubt the packet is encoded from its fields, which is always correct.
+ * the old destination). So the encoders reuse RAW only when it still holds every field: each field must still
+ * be the very value decoding gave it, kept beside RAW under the RAW_* symbols (identity, not equal content:
+ * O(1)); a Reject's code, triggeredBy and message are compared with the bytes. Data followed by more bytes in
+ * the envelope has no RAW_DATA, so such a packet is re-encoded. When in doubt the packet is encoded from its
+ * fields, which is always correct.
  */
 import { uint64At } from '../oer/reader.js'
-import { CONDITION_LENGTH, FULFILLMENT_LENGTH } from './limits.js'
-import { ILP_TIMESTAMP_LENGTH, readIlpTimestampMs } from './timestamp.js'
-import type { IlpFulfill, IlpPrepare, IlpReject } from './types.js'
+import { readIlpTimestampMs } from './timestamp.js'
+import { RAW_CONDITION, RAW_DATA, RAW_DESTINATION, RAW_FULFILLMENT, type IlpFulfill, type IlpPrepare, type IlpReject } from './types.js'
 
 /** Offset of the first body field in an envelope (after the type byte and the length determinant). */
 export function prepareBodyAt(raw: Uint8Array): number {
   return raw[1]! < 0x80 ? 2 : 2 + (raw[1]! & 0x7f)
-}
-
-/** `view` is the region of `raw` at `offset` (the same memory, not equal content). */
-function isViewAt(view: Uint8Array, raw: Uint8Array, offset: number): boolean {
-  return view instanceof Uint8Array && view.buffer === raw.buffer && view.byteOffset === raw.byteOffset + offset
-}
-
-/** `view` is the last field of `raw` (data always is, unless an extension follows it: then we re-encode). */
-function isTailOf(view: Uint8Array, raw: Uint8Array): boolean {
-  return view instanceof Uint8Array && isViewAt(view, raw, raw.length - view.length)
 }
 
 /** Reads the length determinant at `i` (at most 2 length bytes: fields checked here are ≤ 8191 bytes). */
@@ -56,9 +47,9 @@ function varStringEquals(raw: Uint8Array, i: number, s: unknown): number {
 }
 
 /** RAW holds the Prepare's condition, destination and data (amount and expiry aside: patchPrepare rewrites those). */
-export function rawHoldsFields(p: Omit<IlpPrepare, 'type'>, raw: Uint8Array): boolean {
-  const at = prepareBodyAt(raw) + 8 + ILP_TIMESTAMP_LENGTH
-  return isViewAt(p.executionCondition, raw, at) && isTailOf(p.data, raw) && varStringEquals(raw, at + CONDITION_LENGTH, p.destination) > 0
+export function rawHoldsFields(p: Omit<IlpPrepare, 'type'>): boolean {
+  const data = p[RAW_DATA]
+  return data !== undefined && p.data === data && p.executionCondition === p[RAW_CONDITION] && p.destination === p[RAW_DESTINATION]
 }
 
 export function prepareRawMatches(p: Omit<IlpPrepare, 'type'>, raw: Uint8Array): boolean {
@@ -67,12 +58,13 @@ export function prepareRawMatches(p: Omit<IlpPrepare, 'type'>, raw: Uint8Array):
     uint64At(raw, at) === p.amount &&
     p.expiresAt instanceof Date &&
     readIlpTimestampMs(raw, at + 8) === p.expiresAt.getTime() &&
-    rawHoldsFields(p, raw)
+    rawHoldsFields(p)
   )
 }
 
-export function fulfillRawMatches(p: Omit<IlpFulfill, 'type'>, raw: Uint8Array): boolean {
-  return isViewAt(p.fulfillment, raw, prepareBodyAt(raw)) && p.fulfillment.length === FULFILLMENT_LENGTH && isTailOf(p.data, raw)
+export function fulfillRawMatches(p: Omit<IlpFulfill, 'type'>): boolean {
+  const data = p[RAW_DATA]
+  return data !== undefined && p.data === data && p.fulfillment === p[RAW_FULFILLMENT]
 }
 
 /** Code, triggeredBy and message compared with the bytes, data by identity. */
@@ -83,5 +75,6 @@ export function rejectRawMatches(p: Omit<IlpReject, 'type'>, raw: Uint8Array): b
     return false
   }
   const afterTriggeredBy = varStringEquals(raw, at + 3, p.triggeredBy)
-  return afterTriggeredBy > 0 && varStringEquals(raw, afterTriggeredBy, p.message) > 0 && isTailOf(p.data, raw)
+  const data = p[RAW_DATA]
+  return data !== undefined && p.data === data && afterTriggeredBy > 0 && varStringEquals(raw, afterTriggeredBy, p.message) > 0
 }

@@ -12,6 +12,17 @@ export enum IlpPacketType {
  */
 export const RAW: unique symbol = Symbol('ilp.raw')
 
+/**
+ * Codec-internal: a packet's fields as decoding (or patchPrepare) made them, the byte fields being views of
+ * RAW. While a field is still this very value, RAW holds it (raw.ts): an O(1) check, where proving that two
+ * views share memory would ask each for its ArrayBuffer, a slow call into V8. Spreading a packet copies these
+ * along with RAW, and a field the spread replaced no longer matches.
+ */
+export const RAW_CONDITION: unique symbol = Symbol('ilp.raw.condition')
+export const RAW_DESTINATION: unique symbol = Symbol('ilp.raw.destination')
+export const RAW_FULFILLMENT: unique symbol = Symbol('ilp.raw.fulfillment')
+export const RAW_DATA: unique symbol = Symbol('ilp.raw.data')
+
 export interface IlpPrepare {
   readonly type: IlpPacketType.Prepare
   readonly amount: bigint
@@ -20,6 +31,9 @@ export interface IlpPrepare {
   readonly destination: string
   readonly data: Uint8Array
   readonly [RAW]?: Uint8Array
+  readonly [RAW_CONDITION]?: Uint8Array
+  readonly [RAW_DESTINATION]?: string
+  readonly [RAW_DATA]?: Uint8Array
 }
 
 export interface IlpFulfill {
@@ -27,6 +41,8 @@ export interface IlpFulfill {
   readonly fulfillment: Uint8Array
   readonly data: Uint8Array
   readonly [RAW]?: Uint8Array
+  readonly [RAW_FULFILLMENT]?: Uint8Array
+  readonly [RAW_DATA]?: Uint8Array
 }
 
 export interface IlpReject {
@@ -36,15 +52,16 @@ export interface IlpReject {
   readonly message: string
   readonly data: Uint8Array
   readonly [RAW]?: Uint8Array
+  readonly [RAW_DATA]?: Uint8Array
 }
 
 export type IlpReply = IlpFulfill | IlpReject
 export type IlpPacket = IlpPrepare | IlpFulfill | IlpReject
 
 /** Input shapes for builders: `type` is implied by the function. */
-export type IlpPrepareFields = Omit<IlpPrepare, 'type' | typeof RAW>
-export type IlpFulfillFields = Omit<IlpFulfill, 'type' | typeof RAW>
-export type IlpRejectFields = Omit<IlpReject, 'type' | typeof RAW>
+export type IlpPrepareFields = Omit<IlpPrepare, 'type' | typeof RAW | typeof RAW_CONDITION | typeof RAW_DESTINATION | typeof RAW_DATA>
+export type IlpFulfillFields = Omit<IlpFulfill, 'type' | typeof RAW | typeof RAW_FULFILLMENT | typeof RAW_DATA>
+export type IlpRejectFields = Omit<IlpReject, 'type' | typeof RAW | typeof RAW_DATA>
 
 export function isFulfill(reply: IlpReply): reply is IlpFulfill {
   return reply.type === IlpPacketType.Fulfill

@@ -16,7 +16,7 @@ import { patchPrepare } from '../../ilp/packet.js'
 import { isFulfill, type IlpFulfill, type IlpReply } from '../../ilp/types.js'
 import { LinkError, type Link, type LinkErrorCode } from '../../link/types.js'
 import type { Logger, NodeIdentity } from '../context.js'
-import type { DeadlineTimer, Expirable } from '../deadlines.js'
+import type { DeadlineTimer } from '../deadlines.js'
 import type { OutgoingHandler } from '../types.js'
 
 /** How a link failure reads upstream. */
@@ -46,9 +46,13 @@ export interface SendOptions {
 }
 
 export function fulfillmentMatches(fulfill: IlpFulfill, condition: Uint8Array): boolean {
-  if (!(fulfill.fulfillment instanceof Uint8Array) || fulfill.fulfillment.length !== 32) return false
-  // One-shot hash: about twice as fast as createHash().update().digest() for 32 bytes.
-  return hash('sha256', fulfill.fulfillment, 'buffer').equals(condition)
+  if (!(fulfill.fulfillment instanceof Uint8Array) || fulfill.fulfillment.length !== 32 || condition.length !== 32) return false
+  // One-shot hash to a 'binary' (latin1) string, one char per byte, compared char by char: measured ~3x faster
+  // than hash(…, 'buffer').equals(…) (Node parses the name 'buffer' the slow way on every call) and ~4x faster
+  // than createHash().update().digest() for 32 bytes.
+  const digest = hash('sha256', fulfill.fulfillment, 'binary')
+  for (let i = 0; i < 32; i++) if (digest.charCodeAt(i) !== condition[i]) return false
+  return true
 }
 
 export function createSend(options: SendOptions): OutgoingHandler {
@@ -89,14 +93,14 @@ export function createSend(options: SendOptions): OutgoingHandler {
     // One promise per packet: settled by the link's reply, its failure, or the deadline, whichever comes first
     // (a later outcome is ignored: settling a settled promise does nothing).
     return new Promise<IlpReply>((resolve) => {
-      const entry: Expirable = {
-        onDeadline: () => resolve(reject(IlpErrorCode.R00_TRANSFER_TIMED_OUT, self.address, `no reply from ${to.id} before the packet expired`)),
-      }
+      const deadline = deadlines.add(
+        () => resolve(reject(IlpErrorCode.R00_TRANSFER_TIMED_OUT, self.address, `no reply from ${to.id} before the packet expired`)),
+        deadlineMs,
+      )
       const fail = (err: unknown): void => {
-        deadlines.cancel(entry)
+        deadlines.cancel(deadline)
         resolve(fromError(err instanceof Error ? err : new Error(String(err)), to.id))
       }
-      deadlines.add(entry, deadlineMs)
       let sent: Promise<IlpReply>
       try {
         sent = link.send(outgoing)
@@ -104,7 +108,7 @@ export function createSend(options: SendOptions): OutgoingHandler {
         return fail(err) // a link that throws instead of rejecting
       }
       sent.then((reply) => {
-        deadlines.cancel(entry)
+        deadlines.cancel(deadline)
         try {
           resolve(checkReply(reply, to.id, incoming.executionCondition, deadlineMs))
         } catch (err) {

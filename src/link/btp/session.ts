@@ -2,7 +2,8 @@
  * One authenticated BTP 2.0 connection (RFC 23), the same on either side once auth is done: ILP Prepares go out
  * as `ilp` Messages and come back as Responses; the peer's Messages are handed to the handler and answered.
  *
- * - Request ids: a counter from a random start, skipping ids still in flight, so two never collide (RFC 23).
+ * - Request ids: a counter from a random start, skipping ids still in flight, so two never collide (RFC 23);
+ *   requests.ts keeps them in a table indexed by the id.
  *   A reply to no request in flight (late, unknown, duplicate) is dropped without an answer (RFC 23).
  * - BTP Errors only for what cannot be processed: a Transfer (settlement goes through engines), an `ilp` entry
  *   that is not a Prepare, duplicate protocol names, a handler that threw.
@@ -40,6 +41,7 @@ import {
   BTP_SEND_BUFFER_MAX_BYTES,
   BTP_TICK_MS,
 } from './limits.js'
+import { RequestTable } from './requests.js'
 import { encodeFrames } from './ws-frames.js'
 
 export interface BtpLimits {
@@ -85,11 +87,12 @@ export interface BtpSession {
 }
 
 interface Pending {
-  resolve(reply: IlpReply): void
-  reject(err: LinkError): void
-  deadline: number
-  signal?: AbortSignal
-  onAbort?: () => void
+  readonly requestId: number
+  readonly resolve: (reply: IlpReply) => void
+  readonly reject: (err: LinkError) => void
+  readonly deadline: number
+  signal: AbortSignal | undefined
+  onAbort: (() => void) | undefined
 }
 
 const utf8 = new TextEncoder()
@@ -102,9 +105,8 @@ export const WS_POLICY_VIOLATION = 1008
 
 export function createBtpSession(ws: WebSocket, options: BtpSessionOptions): BtpSession {
   const { log, now, limits, accountId } = options
-  const pending = new Map<number, Pending>()
+  const pending = new RequestTable<Pending>(limits.outgoingInFlightMax, Math.random() * 0x1_0000_0000)
   let state: 'open' | 'closed' = 'open'
-  let nextRequestId = (Math.random() * 0x1_0000_0000) >>> 0
   let incomingInFlight = 0
   const queue: Uint8Array[] = []
   let queuedBytes = 0
@@ -153,18 +155,9 @@ export function createBtpSession(ws: WebSocket, options: BtpSessionOptions): Btp
   // ------------------------------------------------------------------------------------ outgoing requests
 
   function settle(requestId: number): Pending | undefined {
-    const entry = pending.get(requestId)
-    if (entry === undefined) return undefined
-    pending.delete(requestId)
-    if (entry.onAbort !== undefined) entry.signal!.removeEventListener('abort', entry.onAbort)
+    const entry = pending.take(requestId)
+    if (entry?.onAbort !== undefined) entry.signal!.removeEventListener('abort', entry.onAbort)
     return entry
-  }
-
-  function newRequestId(): number {
-    let id = nextRequestId
-    while (pending.has(id)) id = (id + 1) >>> 0
-    nextRequestId = (id + 1) >>> 0
-    return id
   }
 
   function send(prepare: IlpPrepare, signal?: AbortSignal): Promise<IlpReply> {
@@ -176,17 +169,17 @@ export function createBtpSession(ws: WebSocket, options: BtpSessionOptions): Btp
     if (ws.bufferedAmount + queuedBytes > limits.sendBufferMaxBytes) {
       return Promise.reject(new LinkError('LINK_OVERLOADED', 'the peer is not reading its socket'))
     }
-    const requestId = newRequestId()
+    const requestId = pending.freeId()
     const frame = encodeBtpIlp(BtpPacketType.Message, requestId, packetBytes(prepare))
     const deadline = Math.min(prepare.expiresAt.getTime(), now() + limits.requestTimeoutMs)
     return new Promise<IlpReply>((resolve, reject) => {
-      const entry: Pending = { resolve, reject, deadline }
+      const entry: Pending = { requestId, resolve, reject, deadline, signal: undefined, onAbort: undefined }
       if (signal !== undefined) {
         entry.signal = signal
         entry.onAbort = () => settle(requestId)?.reject(new LinkError('LINK_CLOSED', 'send aborted'))
         signal.addEventListener('abort', entry.onAbort, { once: true })
       }
-      pending.set(requestId, entry)
+      pending.add(entry)
       enqueue(frame)
     })
   }
@@ -288,8 +281,8 @@ export function createBtpSession(ws: WebSocket, options: BtpSessionOptions): Btp
 
   function tick(): void {
     const t = now()
-    for (const [requestId, entry] of pending) {
-      if (entry.deadline <= t) settle(requestId)!.reject(new LinkError('LINK_TIMEOUT', 'no BTP reply before the deadline'))
+    for (const entry of pending.entries()) {
+      if (entry.deadline <= t) settle(entry.requestId)!.reject(new LinkError('LINK_TIMEOUT', 'no BTP reply before the deadline'))
     }
     if (t - lastPingAt < limits.pingIntervalMs) return
     if (!alive) return violation('no pong to the last ping', WS_POLICY_VIOLATION)
@@ -305,7 +298,7 @@ export function createBtpSession(ws: WebSocket, options: BtpSessionOptions): Btp
     flush()
     state = 'closed'
     clearInterval(timer)
-    for (const requestId of [...pending.keys()]) settle(requestId)!.reject(err)
+    for (const entry of pending.entries()) settle(entry.requestId)!.reject(err)
     if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) {
       ws.close(wsCode, reason)
       const grace = setTimeout(() => ws.terminate(), BTP_CLOSE_GRACE_MS)

@@ -14,6 +14,8 @@
  *   BENCH_STREAM_PACKETS=100000        packets in the big payment (ours and the reference)
  *   BENCH_STREAM_REF_PACKETS=N         a smaller reference run (it sends one packet per round trip: ~2 min at 100k)
  *   BENCH_STREAM_SMALL=300             small payments per side; BENCH_STREAM_CONCURRENCY=10 at once
+ *   BENCH_STREAM_REF=0                 skip the reference run (its columns then print as n/a)
+ *   BENCH_PROFILE_DIR=<dir>            every child writes a V8 CPU profile there (`--cpu-prof`) when it exits
  */
 import { fork, type ChildProcess } from 'node:child_process'
 import { createRequire } from 'node:module'
@@ -176,7 +178,8 @@ class Proc {
   private stderr = ''
 
   constructor(readonly role: string, args: unknown) {
-    this.child = fork(THIS_FILE, ['--role', role, JSON.stringify(args)], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] })
+    const profile = process.env.BENCH_PROFILE_DIR !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : []
+    this.child = fork(THIS_FILE, ['--role', role, JSON.stringify(args)], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv: profile })
     this.child.stderr!.on('data', (d: Buffer) => (this.stderr = (this.stderr + d.toString()).slice(-4000)))
     this.child.on('message', (m: Message) => {
       this.inbox.push(m)
@@ -239,6 +242,8 @@ interface Figures {
   smallOk: number
   /** Ours only: the reference cannot run payments side by side on one BTP account. */
   smallConcurrentPerSecond?: number
+  /** CPU µs per packet of each process (ours: router, sender, receiver). */
+  cpuUsPerPacketByProcess: number[]
 }
 
 function baseConfig(address: string, extra: Record<string, unknown>): Record<string, unknown> {
@@ -324,6 +329,7 @@ async function benchOurs(): Promise<Figures> {
       packets,
       ms,
       cpuUsPerPacket: cpuDelta(before, after) / packets,
+      cpuUsPerPacketByProcess: after.map((u, i) => (u.cpuUs - before[i]!.cpuUs) / packets),
       maxRssMb: Math.max(...after.map((u) => u.maxRssKb)) / 1024,
       smallPerSecond: one.perSecond,
       smallOk: one.ok,
@@ -358,6 +364,7 @@ async function benchReference(): Promise<Figures> {
       packets: REF_PACKETS,
       ms: big.ms as number,
       cpuUsPerPacket: cpuDelta(before, after) / REF_PACKETS,
+      cpuUsPerPacketByProcess: after.map((u, i) => (u.cpuUs - before[i]!.cpuUs) / REF_PACKETS),
       maxRssMb: Math.max(...after.map((u) => u.maxRssKb)) / 1024,
       smallPerSecond: ((small.ok as number) * 1000) / (small.ms as number),
       smallOk: small.ok as number,
@@ -372,10 +379,25 @@ function row(label: string, ours: number, ref: number, digits = 0, higherIsBette
   return `${label.padEnd(34)}${ours.toFixed(digits).padStart(14)}${ref.toFixed(digits).padStart(16)}${`${ratio.toFixed(1)}×`.padStart(10)}`
 }
 
+/** Ours: router, sender, receiver (the order benchOurs starts them). */
+function byProcess(f: Figures): string {
+  const [router, sender, receiver] = f.cpuUsPerPacketByProcess.map((c) => c.toFixed(0))
+  return `sender ${sender}, router ${router}, receiver ${receiver}`
+}
+
+function printOursOnly(ours: Figures): void {
+  console.log(`\n${'big payment: packets/s'.padEnd(34)}${((ours.packets * 1000) / ours.ms).toFixed(0).padStart(14)}`)
+  console.log(`${'CPU per packet, 3 processes (µs)'.padEnd(34)}${ours.cpuUsPerPacket.toFixed(0).padStart(14)}   (${byProcess(ours)})`)
+  console.log(`${'peak RSS of one process (MB)'.padEnd(34)}${ours.maxRssMb.toFixed(0).padStart(14)}`)
+  console.log(`${'small payments/s, one at a time'.padEnd(34)}${ours.smallPerSecond.toFixed(1).padStart(14)}`)
+  console.log(`${`small payments/s, ${CONCURRENCY} at once`.padEnd(34)}${ours.smallConcurrentPerSecond!.toFixed(1).padStart(14)}`)
+}
+
 async function main(): Promise<void> {
   console.log(`bench:stream — one payment of ${PACKETS.toLocaleString()} packets (reference: ${REF_PACKETS.toLocaleString()}) of ${MAX_PACKET} units, three processes, BTP on 127.0.0.1`)
   const ours = await benchOurs()
   console.log(`  ours done: ${ours.packets} packets in ${(ours.ms / 1000).toFixed(1)} s`)
+  if (process.env.BENCH_STREAM_REF === '0') return printOursOnly(ours)
   const ref = await benchReference()
   console.log(`  reference done: ${ref.packets} packets in ${(ref.ms / 1000).toFixed(1)} s\n`)
   console.log(`${''.padEnd(34)}${'ours'.padStart(14)}${'reference'.padStart(16)}${'ratio'.padStart(10)}`)

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { encodeAmountTooLargeData } from '../ilp/errors.js'
 import { Ratio } from '../money/ratio.js'
 import { initialCongestion, isBackingOff, onAmountTooLarge, onFulfill, onTemporaryReject, packetAmountLimit, packetsAllowed } from './congestion.js'
-import { planPacket, type PaymentState } from './payment.js'
+import { InFlightPackets, planPacket, type PaymentState } from './payment.js'
 
 describe('congestion (pure)', () => {
   test('slow start doubles per round trip, capped at the window maximum', () => {
@@ -52,7 +52,7 @@ describe('planPacket (pure)', () => {
     minRate: Ratio.from(99n, 200n),
     sent: 0n,
     delivered: 0n,
-    inFlight: new Map(),
+    inFlight: new InFlightPackets(),
     packetsFulfilled: 0,
     packetsRejected: 0,
     rejectsByCode: {},
@@ -84,7 +84,7 @@ describe('planPacket (pure)', () => {
   })
 
   test('fixed delivery: packets in flight count at what they should deliver', () => {
-    const inFlight = new Map([[1n, { amount: 100n, minDelivery: 49n }]])
+    const inFlight = new InFlightPackets([[1n, { amount: 100n, minDelivery: 49n }]])
     const s = base({ target: { kind: 'delivery', amount: 100n }, inFlight, congestion: initialCongestion(20) })
     assert.deepEqual(planPacket(s), { amount: 100n, minDelivery: 49n })
   })

@@ -9,6 +9,7 @@ import { CodecError } from '../oer/errors.js'
 import { bytesEqual, decryptStreamPacket, encryptStreamPacket, fulfillmentFor, randomCondition, sha256, type StreamKeys } from './crypto.js'
 import type { Frame } from './frames.js'
 import type { StreamPacket } from './packet.js'
+import { createReplyDeadlines, type ReplyDeadlines } from './reply-deadlines.js'
 
 export type SendPrepare = (prepare: IlpPrepare, signal?: AbortSignal) => Promise<IlpReply>
 
@@ -36,13 +37,17 @@ export interface PacketContext {
   readonly send: SendPrepare
   readonly expiryWindowMs: number
   readonly now: () => number
+  /** Passed to `send` as is: aborting it abandons every packet of the payment. */
   readonly signal?: AbortSignal
+  /** The shared timer that stops waiting on a packet whose reply never came (one per payment). */
+  readonly deadlines?: ReplyDeadlines
 }
 
 export async function sendStreamPacket(ctx: PacketContext, req: PacketRequest): Promise<PacketResult> {
   const packet: StreamPacket = { sequence: req.sequence, packetType: IlpPacketType.Prepare, amount: req.minDelivery, frames: req.frames }
   const data = encryptStreamPacket(ctx.keys.encryptionKey, packet)
-  const executionCondition = req.fulfillable ? sha256(fulfillmentFor(ctx.keys.fulfillmentKey, data)) : randomCondition()
+  const fulfillment = req.fulfillable ? fulfillmentFor(ctx.keys.fulfillmentKey, data) : undefined
+  const executionCondition = fulfillment !== undefined ? sha256(fulfillment) : randomCondition()
   const expiresAtMs = ctx.now() + ctx.expiryWindowMs
   const prepare: IlpPrepare = {
     type: IlpPacketType.Prepare,
@@ -54,8 +59,9 @@ export async function sendStreamPacket(ctx: PacketContext, req: PacketRequest): 
   }
   const reply = await sendWithDeadline(ctx, prepare, ctx.expiryWindowMs + REPLY_GRACE_MS)
   if (reply.type === IlpPacketType.Fulfill) {
-    if (!bytesEqual(sha256(reply.fulfillment), executionCondition)) {
-      // RFC 27: a Fulfill that does not match is no Fulfill. The money did not move as far as we can prove.
+    // RFC 27: a Fulfill that does not match is no Fulfill. We made the condition from `fulfillment`, so the
+    // reply matches exactly when it carries those bytes (no hash needed); a random condition has no preimage.
+    if (fulfillment === undefined || !bytesEqual(reply.fulfillment, fulfillment)) {
       return { kind: 'reject', reject: reject(IlpErrorCode.F05_WRONG_CONDITION, '', 'fulfillment does not match the condition') }
     }
     const streamReply = readReply(ctx.keys, reply.data, req.sequence, IlpPacketType.Fulfill)
@@ -78,25 +84,13 @@ function readReply(keys: StreamKeys, data: Uint8Array, sequence: bigint, type: I
   }
 }
 
-/** Sends and waits at most `deadlineMs`; a thrown link error becomes T01, a missing answer R00. */
-async function sendWithDeadline(ctx: PacketContext, prepare: IlpPrepare, deadlineMs: number): Promise<IlpReply> {
-  const abort = new AbortController()
-  const signal = ctx.signal ? AbortSignal.any([ctx.signal, abort.signal]) : abort.signal
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<IlpReply>((resolve) => {
-    timer = setTimeout(() => {
-      abort.abort(new Error('no reply before expiry'))
-      resolve(reject(IlpErrorCode.R00_TRANSFER_TIMED_OUT, '', 'no reply before the packet expired'))
-    }, deadlineMs)
-  })
-  try {
-    return await Promise.race([
-      ctx.send(prepare, signal).catch((e: unknown) => reject(IlpErrorCode.T01_PEER_UNREACHABLE, '', `link failed: ${errorText(e)}`)),
-      timeout,
-    ])
-  } finally {
-    clearTimeout(timer)
-  }
+/**
+ * Sends and waits at most `deadlineMs`; a thrown link error becomes T01, a missing answer R00. The link gets
+ * the payment's signal, not one per packet: links bound each request by the Prepare's expiry themselves.
+ */
+function sendWithDeadline(ctx: PacketContext, prepare: IlpPrepare, deadlineMs: number): Promise<IlpReply> {
+  const sent = ctx.send(prepare, ctx.signal).catch((e: unknown) => reject(IlpErrorCode.T01_PEER_UNREACHABLE, '', `link failed: ${errorText(e)}`))
+  return (ctx.deadlines ?? createReplyDeadlines()).race(sent, deadlineMs, () => reject(IlpErrorCode.R00_TRANSFER_TIMED_OUT, '', 'no reply before the packet expired'))
 }
 
 function errorText(e: unknown): string {

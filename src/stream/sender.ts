@@ -8,11 +8,13 @@ import { IlpErrorCode } from '../ilp/errors.js'
 import type { Link } from '../link/types.js'
 import { Ratio } from '../money/ratio.js'
 import { deriveStreamKeys } from './crypto.js'
+import { createReplyDeadlines } from './reply-deadlines.js'
 import { FrameType, StreamErrorCode, type Frame } from './frames.js'
 import { sendStreamPacket, type PacketContext, type SendPrepare } from './send-packet.js'
 import { initialCongestion, isBackingOff, packetsAllowed } from './congestion.js'
 import {
   amountInFlight,
+  InFlightPackets,
   isComplete,
   moneyComplete,
   planPacket,
@@ -142,13 +144,14 @@ export async function pay(options: PayOptions): Promise<PayResult> {
     send,
     expiryWindowMs: options.expiryWindowMs ?? DEFAULT_EXPIRY_WINDOW_MS,
     now,
+    deadlines: createReplyDeadlines(),
     ...(options.signal && { signal: options.signal }),
   }
   const s: PaymentState = {
     target,
     sent: 0n,
     delivered: 0n,
-    inFlight: new Map(),
+    inFlight: new InFlightPackets(),
     packetsFulfilled: 0,
     packetsRejected: 0,
     rejectsByCode: {},

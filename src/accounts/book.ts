@@ -38,10 +38,71 @@ function checkAmount(amount: bigint): void {
   }
 }
 
+/**
+ * A reservation of one book. Its fields live in private slots: a copy of a hold (a spread) or a look-alike is
+ * not a hold of the book, and nobody can change a hold's amount after the fact. It points at its account's
+ * position, so settling it looks nothing up.
+ */
+class BookHold implements Hold {
+  readonly #owner: object
+  readonly #position: Position
+  readonly #accountId: string
+  readonly #amount: bigint
+  readonly #direction: Hold['direction']
+  #live = true
+
+  constructor(owner: object, position: Position, accountId: string, amount: bigint, direction: Hold['direction']) {
+    this.#owner = owner
+    this.#position = position
+    this.#accountId = accountId
+    this.#amount = amount
+    this.#direction = direction
+  }
+
+  get accountId(): string {
+    return this.#accountId
+  }
+  get amount(): bigint {
+    return this.#amount
+  }
+  get direction(): Hold['direction'] {
+    return this.#direction
+  }
+
+  toJSON(): { accountId: string; amount: string; direction: Hold['direction'] } {
+    return { accountId: this.#accountId, amount: String(this.#amount), direction: this.#direction }
+  }
+
+  /** `hold` is a live hold of `owner`'s book. */
+  static isLive(hold: Hold, owner: object): hold is BookHold {
+    return typeof hold === 'object' && hold !== null && #live in hold && hold.#live && hold.#owner === owner
+  }
+
+  /** Marks a live hold consumed and takes its amount out of its pending total; returns the position. */
+  static consume(hold: BookHold): Position {
+    hold.#live = false
+    const p = hold.#position
+    if (hold.#direction === 'incoming') {
+      p.pendingIncoming -= hold.#amount
+      invariant(p.pendingIncoming >= 0n, `pendingIncoming of ${hold.#accountId} went negative`)
+    } else {
+      p.pendingOutgoing -= hold.#amount
+      invariant(p.pendingOutgoing >= 0n, `pendingOutgoing of ${hold.#accountId} went negative`)
+    }
+    return p
+  }
+}
+
+function notLive(hold: Hold): LedgerError {
+  return new LedgerError('LEDGER_HOLD_CONSUMED', `hold on ${String(hold?.accountId)} (${String(hold?.amount)}) was already consumed or is not ours`)
+}
+
 /** A book starting from `initial` committed balances (loaded from a store). */
 export function createBook(initial: Iterable<[string, bigint]> = []): Book {
   const positions = new Map<string, Position>()
-  const live = new Set<Hold>()
+  /** The identity every hold of this book carries. */
+  const owner = {}
+  let liveCount = 0
   for (const [accountId, balance] of initial) positions.set(accountId, { balance, pendingIncoming: 0n, pendingOutgoing: 0n })
 
   function position(accountId: string): Position {
@@ -53,29 +114,15 @@ export function createBook(initial: Iterable<[string, bigint]> = []): Book {
     return p
   }
 
-  function issue(accountId: string, amount: bigint, direction: Hold['direction']): ReserveResult {
-    const hold: Hold = Object.freeze({ accountId, amount, direction })
-    live.add(hold)
-    return { ok: true, hold }
+  function issue(p: Position, accountId: string, amount: bigint, direction: Hold['direction']): ReserveResult {
+    liveCount++
+    return { ok: true, hold: new BookHold(owner, p, accountId, amount, direction) }
   }
 
-  function consume(hold: Hold): void {
-    if (!live.delete(hold)) {
-      throw new LedgerError('LEDGER_HOLD_CONSUMED', `hold on ${hold.accountId} (${hold.amount}) was already consumed or is not ours`)
-    }
-  }
-
-  /** Takes the hold's amount out of its pending total; returns the position. */
-  function unreserve(hold: Hold): Position {
-    const p = position(hold.accountId)
-    if (hold.direction === 'incoming') {
-      p.pendingIncoming -= hold.amount
-      invariant(p.pendingIncoming >= 0n, `pendingIncoming of ${hold.accountId} went negative`)
-    } else {
-      p.pendingOutgoing -= hold.amount
-      invariant(p.pendingOutgoing >= 0n, `pendingOutgoing of ${hold.accountId} went negative`)
-    }
-    return p
+  function consume(hold: Hold): Position {
+    if (!BookHold.isLive(hold, owner)) throw notLive(hold)
+    liveCount--
+    return BookHold.consume(hold)
   }
 
   return {
@@ -92,7 +139,7 @@ export function createBook(initial: Iterable<[string, bigint]> = []): Book {
         }
       }
       p.pendingIncoming += amount
-      return issue(account.id, amount, 'incoming')
+      return issue(p, account.id, amount, 'incoming')
     },
 
     reserveOutgoing(account, amount) {
@@ -107,12 +154,11 @@ export function createBook(initial: Iterable<[string, bigint]> = []): Book {
         }
       }
       p.pendingOutgoing += amount
-      return issue(account.id, amount, 'outgoing')
+      return issue(p, account.id, amount, 'outgoing')
     },
 
     release(hold) {
       consume(hold)
-      unreserve(hold)
     },
 
     applyCommit(holds) {
@@ -121,15 +167,14 @@ export function createBook(initial: Iterable<[string, bigint]> = []): Book {
       for (let i = 1; i < holds.length; i++) {
         for (let j = 0; j < i; j++) if (holds[j] === holds[i]) throw new LedgerError('LEDGER_INVALID_COMMIT', 'the same hold twice in one commit')
       }
+      for (const hold of holds) if (!BookHold.isLive(hold, owner)) throw notLive(hold)
+      const legs: Leg[] = []
       for (const hold of holds) {
-        if (!live.has(hold)) throw new LedgerError('LEDGER_HOLD_CONSUMED', `hold on ${hold.accountId} was already consumed or is not ours`)
-      }
-      return holds.map((hold) => {
-        consume(hold)
         const delta = hold.direction === 'incoming' ? -hold.amount : hold.amount
-        unreserve(hold).balance += delta
-        return { accountId: hold.accountId, delta }
-      })
+        consume(hold).balance += delta
+        legs.push({ accountId: hold.accountId, delta })
+      }
+      return legs
     },
 
     applyAdjust(accountId, delta) {
@@ -151,7 +196,7 @@ export function createBook(initial: Iterable<[string, bigint]> = []): Book {
     },
 
     liveHolds() {
-      return live.size
+      return liveCount
     },
   }
 }

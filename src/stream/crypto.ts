@@ -8,6 +8,7 @@
  */
 import { createCipheriv, createDecipheriv, createHmac, hash, randomFillSync } from 'node:crypto'
 import { CodecError } from '../oer/errors.js'
+import { allocBytes } from '../oer/alloc.js'
 import { decodeStreamPacket, encodeStreamPacket, type StreamPacket } from './packet.js'
 
 export const IV_LENGTH = 12
@@ -77,7 +78,8 @@ export function pooledRandomBytes(length: number): Uint8Array {
 /** AES-256-GCM with a fresh random IV (never reused, RFC 29); returns IV ‖ tag ‖ ciphertext. */
 export function encryptStreamData(encryptionKey: Uint8Array, plaintext: Uint8Array, iv: Uint8Array = pooledRandomBytes(IV_LENGTH)): Uint8Array {
   const cipher = createCipheriv('aes-256-gcm', encryptionKey, iv)
-  const out = new Uint8Array(ENCRYPTION_OVERHEAD + plaintext.length)
+  // Pooled (oer/alloc.ts): a fresh Uint8Array over 64 bytes is an off-heap allocation per packet.
+  const out = allocBytes(ENCRYPTION_OVERHEAD + plaintext.length)
   out.set(iv, 0)
   const head = cipher.update(plaintext)
   const tail = cipher.final()

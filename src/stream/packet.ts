@@ -8,8 +8,9 @@
  * `prepareAmount`).
  */
 import { CodecError } from '../oer/errors.js'
-import { Reader } from '../oer/reader.js'
-import { Writer, lengthPrefixSize, utf8Length, varOctetStringSize, varUIntSize } from '../oer/writer.js'
+import { MAX_UINT64, Reader } from '../oer/reader.js'
+import { lengthPrefixSize, utf8Length, varOctetStringSize, writeLengthAt } from '../oer/writer.js'
+import { allocBytes } from '../oer/alloc.js'
 import { IlpPacketType } from '../ilp/types.js'
 import { FrameType, type Frame } from './frames.js'
 
@@ -29,24 +30,102 @@ const utf8Lenient = new TextDecoder('utf-8', { fatal: false })
 const utf8 = new TextEncoder()
 
 // ---------------------------------------------------------------------------------------------- encode
+//
+// Every packet is encoded twice per hop pair (the Prepare's and the reply's), so the encoder writes into one
+// pooled region at computed offsets, with VarUInts below 2^48 written from a double, instead of through a
+// growable Writer (a fresh off-heap buffer and DataView per packet, and bigint shifts per byte).
+
+/** Content sizes of the frames being encoded (encoding is synchronous: one array serves every call). */
+const frameSizes: number[] = []
 
 /** Encodes a plaintext STREAM packet (canonical OER: computes the size, allocates once, writes). */
 export function encodeStreamPacket(packet: StreamPacket): Uint8Array {
-  const sizes = packet.frames.map(frameContentSize)
-  let size = 2 + varUIntSize(packet.sequence) + varUIntSize(packet.amount) + varUIntSize(BigInt(packet.frames.length))
-  for (const s of sizes) size += 1 + lengthPrefixSize(s) + s
-  const w = new Writer(size)
-  w.writeUInt8(STREAM_VERSION)
-  w.writeUInt8(packet.packetType)
-  w.writeVarUInt(packet.sequence)
-  w.writeVarUInt(packet.amount)
-  w.writeSequenceCount(packet.frames.length)
-  packet.frames.forEach((frame, i) => {
-    w.writeUInt8(frame.type)
-    w.writeLengthPrefix(sizes[i]!)
-    writeFrameContents(w, frame)
-  })
-  return w.finish()
+  const { frames } = packet
+  let size = 2 + 1 + varUIntLength(packet.sequence) + 1 + varUIntLength(packet.amount) + 1 + countLength(frames.length)
+  for (let i = 0; i < frames.length; i++) {
+    const contentSize = frameContentSize(frames[i]!)
+    frameSizes[i] = contentSize
+    size += 1 + lengthPrefixSize(contentSize) + contentSize
+  }
+  const out = allocBytes(size)
+  out[0] = STREAM_VERSION
+  out[1] = packet.packetType
+  let at = writeVarUIntAt(out, 2, packet.sequence)
+  at = writeVarUIntAt(out, at, packet.amount)
+  at = writeCountAt(out, at, frames.length)
+  for (let i = 0; i < frames.length; i++) {
+    const frame = frames[i]!
+    out[at++] = frame.type
+    at = writeLengthAt(out, at, frameSizes[i]!)
+    at = writeFrameContents(out, at, frame)
+  }
+  if (at !== size) throw new Error(`STREAM encoder wrote ${at} of ${size} bytes`) // a bug, not bad input
+  return out
+}
+
+/** Bytes of a canonical VarUInt body (RFC 30); out of u64 range is a CodecError, as in oer/writer. */
+function varUIntLength(value: bigint): number {
+  if (value < 0n || value > MAX_UINT64) throw new CodecError('OER_VALUE_OUT_OF_RANGE', `VarUInt ${value} is outside 0..2^64-1`)
+  if (value >= 0x1_0000_0000_0000n) return value >= 0x100_0000_0000_0000n ? 8 : 7
+  return numberLength(Number(value))
+}
+
+/** Bytes of a VarUInt body for a non-negative integer below 2^48. */
+function numberLength(v: number): number {
+  return v < 0x100 ? 1 : v < 0x1_0000 ? 2 : v < 0x100_0000 ? 3 : v < 0x1_0000_0000 ? 4 : v < 0x100_0000_0000 ? 5 : 6
+}
+
+/** A SEQUENCE OF count is a VarUInt (a frame count is far below 2^48). */
+function countLength(count: number): number {
+  return numberLength(count)
+}
+
+function writeVarUIntAt(out: Uint8Array, at: number, value: bigint): number {
+  const n = varUIntLength(value)
+  out[at++] = n
+  if (n <= 6) return writeNumberBody(out, at, Number(value), n)
+  let v = value
+  for (let i = at + n - 1; i >= at; i--) {
+    out[i] = Number(v & 0xffn)
+    v >>= 8n
+  }
+  return at + n
+}
+
+function writeCountAt(out: Uint8Array, at: number, count: number): number {
+  const n = countLength(count)
+  out[at++] = n
+  return writeNumberBody(out, at, count, n)
+}
+
+/** Big-endian `n` bytes of an integer below 2^48 (exact in a double). */
+function writeNumberBody(out: Uint8Array, at: number, value: number, n: number): number {
+  let v = value
+  for (let i = at + n - 1; i >= at; i--) {
+    const byte = v % 256
+    out[i] = byte
+    v = (v - byte) / 256
+  }
+  return at + n
+}
+
+function writeUInt8At(out: Uint8Array, at: number, value: number): number {
+  if (!Number.isInteger(value) || value < 0 || value > 0xff) throw new CodecError('OER_VALUE_OUT_OF_RANGE', `UInt8 ${value} out of range`)
+  out[at] = value
+  return at + 1
+}
+
+function writeBytesAt(out: Uint8Array, at: number, bytes: Uint8Array): number {
+  at = writeLengthAt(out, at, bytes.length)
+  out.set(bytes, at)
+  return at + bytes.length
+}
+
+function writeTextAt(out: Uint8Array, at: number, text: string): number {
+  const length = utf8Length(text)
+  at = writeLengthAt(out, at, length)
+  utf8.encodeInto(text, out.subarray(at, at + length))
+  return at + length
 }
 
 /** Size of a frame's contents (without its type byte and length prefix). */
@@ -60,86 +139,61 @@ function frameContentSize(frame: Frame): number {
       return varOctetStringSize(utf8Length(frame.sourceAssetCode)) + 1
     case FrameType.ConnectionMaxData:
     case FrameType.ConnectionDataBlocked:
-      return varUIntSize(frame.maxOffset)
+      return 1 + varUIntLength(frame.maxOffset)
     case FrameType.ConnectionMaxStreamId:
     case FrameType.ConnectionStreamIdBlocked:
-      return varUIntSize(frame.maxStreamId)
+      return 1 + varUIntLength(frame.maxStreamId)
     case FrameType.StreamClose:
-      return varUIntSize(frame.streamId) + 1 + varOctetStringSize(utf8Length(frame.errorMessage))
+      return 1 + varUIntLength(frame.streamId) + 1 + varOctetStringSize(utf8Length(frame.errorMessage))
     case FrameType.StreamMoney:
-      return varUIntSize(frame.streamId) + varUIntSize(frame.shares)
+      return 2 + varUIntLength(frame.streamId) + varUIntLength(frame.shares)
     case FrameType.StreamMaxMoney:
-      return varUIntSize(frame.streamId) + varUIntSize(frame.receiveMax) + varUIntSize(frame.totalReceived)
+      return 3 + varUIntLength(frame.streamId) + varUIntLength(frame.receiveMax) + varUIntLength(frame.totalReceived)
     case FrameType.StreamMoneyBlocked:
-      return varUIntSize(frame.streamId) + varUIntSize(frame.sendMax) + varUIntSize(frame.totalSent)
+      return 3 + varUIntLength(frame.streamId) + varUIntLength(frame.sendMax) + varUIntLength(frame.totalSent)
     case FrameType.StreamData:
-      return varUIntSize(frame.streamId) + varUIntSize(frame.offset) + varOctetStringSize(frame.data.length)
+      return 2 + varUIntLength(frame.streamId) + varUIntLength(frame.offset) + varOctetStringSize(frame.data.length)
     case FrameType.StreamMaxData:
     case FrameType.StreamDataBlocked:
-      return varUIntSize(frame.streamId) + varUIntSize(frame.maxOffset)
+      return 2 + varUIntLength(frame.streamId) + varUIntLength(frame.maxOffset)
     case FrameType.StreamReceipt:
-      return varUIntSize(frame.streamId) + varOctetStringSize(frame.receipt.length)
+      return 1 + varUIntLength(frame.streamId) + varOctetStringSize(frame.receipt.length)
     default:
       return unknownFrame(frame)
   }
 }
 
-function writeFrameContents(w: Writer, frame: Frame): void {
+function writeFrameContents(out: Uint8Array, at: number, frame: Frame): number {
   switch (frame.type) {
     case FrameType.ConnectionClose:
-      w.writeUInt8(frame.errorCode)
-      w.writeVarOctetString(utf8.encode(frame.errorMessage))
-      return
+      return writeTextAt(out, writeUInt8At(out, at, frame.errorCode), frame.errorMessage)
     case FrameType.ConnectionNewAddress:
-      w.writeVarOctetString(utf8.encode(frame.sourceAccount))
-      return
+      return writeTextAt(out, at, frame.sourceAccount)
     case FrameType.ConnectionAssetDetails:
-      w.writeVarOctetString(utf8.encode(frame.sourceAssetCode))
-      w.writeUInt8(frame.sourceAssetScale)
-      return
+      return writeUInt8At(out, writeTextAt(out, at, frame.sourceAssetCode), frame.sourceAssetScale)
     case FrameType.ConnectionMaxData:
     case FrameType.ConnectionDataBlocked:
-      w.writeVarUInt(frame.maxOffset)
-      return
+      return writeVarUIntAt(out, at, frame.maxOffset)
     case FrameType.ConnectionMaxStreamId:
     case FrameType.ConnectionStreamIdBlocked:
-      w.writeVarUInt(frame.maxStreamId)
-      return
+      return writeVarUIntAt(out, at, frame.maxStreamId)
     case FrameType.StreamClose:
-      w.writeVarUInt(frame.streamId)
-      w.writeUInt8(frame.errorCode)
-      w.writeVarOctetString(utf8.encode(frame.errorMessage))
-      return
+      return writeTextAt(out, writeUInt8At(out, writeVarUIntAt(out, at, frame.streamId), frame.errorCode), frame.errorMessage)
     case FrameType.StreamMoney:
-      w.writeVarUInt(frame.streamId)
-      w.writeVarUInt(frame.shares)
-      return
+      return writeVarUIntAt(out, writeVarUIntAt(out, at, frame.streamId), frame.shares)
     case FrameType.StreamMaxMoney:
-      w.writeVarUInt(frame.streamId)
-      w.writeVarUInt(frame.receiveMax)
-      w.writeVarUInt(frame.totalReceived)
-      return
+      return writeVarUIntAt(out, writeVarUIntAt(out, writeVarUIntAt(out, at, frame.streamId), frame.receiveMax), frame.totalReceived)
     case FrameType.StreamMoneyBlocked:
-      w.writeVarUInt(frame.streamId)
-      w.writeVarUInt(frame.sendMax)
-      w.writeVarUInt(frame.totalSent)
-      return
+      return writeVarUIntAt(out, writeVarUIntAt(out, writeVarUIntAt(out, at, frame.streamId), frame.sendMax), frame.totalSent)
     case FrameType.StreamData:
-      w.writeVarUInt(frame.streamId)
-      w.writeVarUInt(frame.offset)
-      w.writeVarOctetString(frame.data)
-      return
+      return writeBytesAt(out, writeVarUIntAt(out, writeVarUIntAt(out, at, frame.streamId), frame.offset), frame.data)
     case FrameType.StreamMaxData:
     case FrameType.StreamDataBlocked:
-      w.writeVarUInt(frame.streamId)
-      w.writeVarUInt(frame.maxOffset)
-      return
+      return writeVarUIntAt(out, writeVarUIntAt(out, at, frame.streamId), frame.maxOffset)
     case FrameType.StreamReceipt:
-      w.writeVarUInt(frame.streamId)
-      w.writeVarOctetString(frame.receipt)
-      return
+      return writeBytesAt(out, writeVarUIntAt(out, at, frame.streamId), frame.receipt)
     default:
-      unknownFrame(frame)
+      return unknownFrame(frame)
   }
 }
 

@@ -6,7 +6,7 @@
 import { IlpErrorCode, reject } from '../ilp/errors.js'
 import { IlpPacketType, type IlpPrepare, type IlpReject, type IlpReply } from '../ilp/types.js'
 import { CodecError } from '../oer/errors.js'
-import { bytesEqual, decryptStreamPacket, encryptStreamPacket, fulfillmentFor, randomCondition, sha256, type StreamKeys } from './crypto.js'
+import { bytesEqual, decryptStreamPacket, encryptStreamPacket, ENCRYPTION_OVERHEAD, fulfillmentFor, randomCondition, sha256, type StreamKeys } from './crypto.js'
 import type { Frame } from './frames.js'
 import type { StreamPacket } from './packet.js'
 import { createReplyDeadlines, type ReplyDeadlines } from './reply-deadlines.js'
@@ -74,7 +74,8 @@ export async function sendStreamPacket(ctx: PacketContext, req: PacketRequest): 
 
 /** The STREAM reply if it is authentic and answers this packet (same sequence, right type); else undefined. */
 function readReply(keys: StreamKeys, data: Uint8Array, sequence: bigint, type: IlpPacketType): StreamPacket | undefined {
-  if (data.length === 0) return undefined
+  // Shorter than IV + tag: not STREAM data (an F08's amounts, 16 bytes, on every probe); no CodecError to build.
+  if (data.length < ENCRYPTION_OVERHEAD) return undefined
   try {
     const packet = decryptStreamPacket(keys.encryptionKey, data)
     return packet.sequence === sequence && packet.packetType === type ? packet : undefined

@@ -244,6 +244,8 @@ interface Figures {
   smallConcurrentPerSecond?: number
   /** CPU µs per packet of each process (ours: router, sender, receiver). */
   cpuUsPerPacketByProcess: number[]
+  /** Ours: CPU µs per small payment (one at a time) of each process. */
+  smallCpuUsByProcess?: number[]
 }
 
 function baseConfig(address: string, extra: Record<string, unknown>): Record<string, unknown> {
@@ -323,7 +325,9 @@ async function benchOurs(): Promise<Figures> {
       })
       return { ok, perSecond: (ok * 1000) / (performance.now() - smallStart) }
     }
+    const beforeSmall = await usages(procs)
     const one = await small(1)
+    const afterSmall = await usages(procs)
     const many = await small(CONCURRENCY)
     return {
       packets,
@@ -334,6 +338,7 @@ async function benchOurs(): Promise<Figures> {
       smallPerSecond: one.perSecond,
       smallOk: one.ok,
       smallConcurrentPerSecond: many.perSecond,
+      smallCpuUsByProcess: afterSmall.map((u, i) => (u.cpuUs - beforeSmall[i]!.cpuUs) / Math.max(1, one.ok)),
     }
   } finally {
     for (const p of procs) p.exit()
@@ -380,16 +385,18 @@ function row(label: string, ours: number, ref: number, digits = 0, higherIsBette
 }
 
 /** Ours: router, sender, receiver (the order benchOurs starts them). */
-function byProcess(f: Figures): string {
-  const [router, sender, receiver] = f.cpuUsPerPacketByProcess.map((c) => c.toFixed(0))
+function byProcess(perProcess: readonly number[]): string {
+  const [router, sender, receiver] = perProcess.map((c) => c.toFixed(0))
   return `sender ${sender}, router ${router}, receiver ${receiver}`
 }
 
 function printOursOnly(ours: Figures): void {
   console.log(`\n${'big payment: packets/s'.padEnd(34)}${((ours.packets * 1000) / ours.ms).toFixed(0).padStart(14)}`)
-  console.log(`${'CPU per packet, 3 processes (µs)'.padEnd(34)}${ours.cpuUsPerPacket.toFixed(0).padStart(14)}   (${byProcess(ours)})`)
+  console.log(`${'CPU per packet, 3 processes (µs)'.padEnd(34)}${ours.cpuUsPerPacket.toFixed(0).padStart(14)}   (${byProcess(ours.cpuUsPerPacketByProcess)})`)
   console.log(`${'peak RSS of one process (MB)'.padEnd(34)}${ours.maxRssMb.toFixed(0).padStart(14)}`)
   console.log(`${'small payments/s, one at a time'.padEnd(34)}${ours.smallPerSecond.toFixed(1).padStart(14)}`)
+  const smallCpu = ours.smallCpuUsByProcess ?? []
+  console.log(`${'CPU per small payment (µs)'.padEnd(34)}${smallCpu.reduce((a, b) => a + b, 0).toFixed(0).padStart(14)}   (${byProcess(smallCpu)})`)
   console.log(`${`small payments/s, ${CONCURRENCY} at once`.padEnd(34)}${ours.smallConcurrentPerSecond!.toFixed(1).padStart(14)}`)
 }
 

@@ -101,6 +101,12 @@ export class SequenceWindow {
   }
 
   add(sequence: bigint): void {
+    if (sequence === this.low + 1n) {
+      // In order (the usual case on one link): no set operations unless earlier gaps are waiting.
+      this.low = sequence
+      if (this.above.size > 0) while (this.above.delete(this.low + 1n)) this.low++
+      return
+    }
     if (this.has(sequence)) return
     this.above.add(sequence)
     while (this.above.delete(this.low + 1n)) this.low++

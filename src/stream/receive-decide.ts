@@ -178,7 +178,7 @@ function decideMoney(
   if (packet.amount > amount) return reject('below-minimum')
   if (!fulfillable) return reject('unfulfillable')
 
-  const closed = [...shares.keys(), ...data.map((d) => d.streamId)].filter((id) => conn.streams.get(id)?.state.kind === 'closed')
+  const closed = closedStreamsNamed(conn, shares, data)
   if (closed.length > 0) return reject('stream-closed', closed)
 
   const credits = splitAmount(amount, shares, totalShares)
@@ -190,12 +190,27 @@ function decideMoney(
   return { kind: 'fulfill', credits, data }
 }
 
+const NONE: readonly bigint[] = []
+
+/** The closed streams this packet sends money or data to (in frame order; an ID may repeat). */
+function closedStreamsNamed(conn: ConnectionRecord, shares: ReadonlyMap<bigint, bigint>, data: readonly StreamDataFrame[]): readonly bigint[] {
+  let closed: bigint[] | undefined
+  for (const id of shares.keys()) if (conn.streams.get(id)?.state.kind === 'closed') (closed ??= []).push(id)
+  for (const d of data) if (conn.streams.get(d.streamId)?.state.kind === 'closed') (closed ??= []).push(d.streamId)
+  return closed ?? NONE
+}
+
 /**
  * amount × shares / Σshares, rounded down; the remainder goes to the lowest stream ID (RFC 29 §"Stream Money
  * Frame": SHOULD). Streams with 0 shares get nothing.
  */
 export function splitAmount(amount: bigint, shares: ReadonlyMap<bigint, bigint>, totalShares: bigint): Credit[] {
   if (amount === 0n || totalShares === 0n) return []
+  if (shares.size === 1) {
+    // One stream (every packet of a single-stream payment): it gets the whole amount.
+    const [streamId] = shares.keys()
+    return [{ streamId: streamId!, amount }]
+  }
   const ids = [...shares.keys()].filter((id) => shares.get(id)! > 0n).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
   const credits = ids.map((streamId) => ({ streamId, amount: (amount * shares.get(streamId)!) / totalShares }))
   const given = credits.reduce((sum, c) => sum + c.amount, 0n)

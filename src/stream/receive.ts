@@ -59,8 +59,11 @@ export function streamReplyReject(address: string, conn: ConnectionRecord, reque
   return reject(IlpErrorCode.F99_APPLICATION_ERROR, address, '', data)
 }
 
-/** `packet` is the decrypted data of `prepare`, already checked to be a STREAM Prepare. Never throws on input. */
-export async function receivePacket(deps: ReceiveDeps, conn: ConnectionRecord, packet: StreamPacket, prepare: IlpPrepare): Promise<IlpReply> {
+/**
+ * `packet` is the decrypted data of `prepare`, already checked to be a STREAM Prepare. Never throws on input.
+ * Synchronous unless the application's `onMoney` answers with a promise (one async hop less per packet).
+ */
+export function receivePacket(deps: ReceiveDeps, conn: ConnectionRecord, packet: StreamPacket, prepare: IlpPrepare): IlpReply | Promise<IlpReply> {
   const { defaults, ours } = deps
   conn.lastActivityMs = deps.now()
   const expiryMs = prepare.expiresAt.getTime()
@@ -84,18 +87,21 @@ export async function receivePacket(deps: ReceiveDeps, conn: ConnectionRecord, p
 
   applyCredits(conn, outcome.credits)
   const event = outcome.credits.length > 0 ? moneyEvent(conn, packet.sequence, prepare.amount, outcome.credits) : undefined
-  const refused = event && (await askApplication(deps, event))
-  if (refused) {
-    revertCredits(conn, outcome.credits)
-    return refused
+  const accepted = (refused: IlpReject | undefined): IlpReply => {
+    if (refused) {
+      revertCredits(conn, outcome.credits)
+      return refused
+    }
+    deps.onFulfilled?.(prepare.amount, event)
+    deliver(deps, conn, applyData(conn, outcome.data, defaults))
+    const frames = replyFrames(conn, control, outcome, ours)
+    finishRemoteClose(deps, conn, control.remoteClose)
+    const data = encryptStreamPacket(conn.keys.encryptionKey, { sequence: packet.sequence, packetType: IlpPacketType.Fulfill, amount: prepare.amount, frames })
+    const fulfill: IlpFulfill = { type: IlpPacketType.Fulfill, fulfillment, data }
+    return fulfill
   }
-  deps.onFulfilled?.(prepare.amount, event)
-  deliver(deps, conn, applyData(conn, outcome.data, defaults))
-  const frames = replyFrames(conn, control, outcome, ours)
-  finishRemoteClose(deps, conn, control.remoteClose)
-  const data = encryptStreamPacket(conn.keys.encryptionKey, { sequence: packet.sequence, packetType: IlpPacketType.Fulfill, amount: prepare.amount, frames })
-  const fulfill: IlpFulfill = { type: IlpPacketType.Fulfill, fulfillment, data }
-  return fulfill
+  const answer = event && askApplication(deps, event)
+  return answer instanceof Promise ? answer.then(accepted) : accepted(answer)
 }
 
 function moneyEvent(conn: ConnectionRecord, sequence: bigint, amount: bigint, credits: readonly Credit[]): MoneyReceived {
@@ -109,14 +115,23 @@ function moneyEvent(conn: ConnectionRecord, sequence: bigint, amount: bigint, cr
   }
 }
 
-async function askApplication(deps: ReceiveDeps, event: MoneyReceived): Promise<IlpReject | undefined> {
+/** The application's verdict on the money: undefined accepts, a Reject refuses; a throw or a rejected promise is T00. */
+function askApplication(deps: ReceiveDeps, event: MoneyReceived): IlpReject | undefined | Promise<IlpReject | undefined> {
   if (deps.onMoney === undefined) return undefined
+  const failed = (): IlpReject => reject(IlpErrorCode.T00_INTERNAL_ERROR, deps.address, 'receiver could not accept the money')
+  let answer: void | IlpReject | Promise<void | IlpReject>
   try {
-    const answer = await deps.onMoney(event)
-    return answer ?? undefined
+    answer = deps.onMoney(event)
   } catch {
-    return reject(IlpErrorCode.T00_INTERNAL_ERROR, deps.address, 'receiver could not accept the money')
+    return failed()
   }
+  // Any thenable (not only a native Promise), as `await` would take it.
+  if (isThenable(answer)) return Promise.resolve(answer).then((a) => a ?? undefined, failed)
+  return answer ?? undefined
+}
+
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
 }
 
 function deliver(deps: ReceiveDeps, conn: ConnectionRecord, deliveries: readonly DataDelivery[]): void {

@@ -104,6 +104,9 @@ export function isLocalAccount(account: Account): boolean {
 interface LocalReceiver {
   readonly address: string
   readonly stream: StreamReceiver
+  /** What `address` was derived from: while both are unchanged, a packet skips re-deriving it. */
+  account: Account
+  nodeAddress: string
 }
 
 export function createLocalPayments(options: LocalPaymentsOptions): LocalPayments {
@@ -121,10 +124,16 @@ export function createLocalPayments(options: LocalPaymentsOptions): LocalPayment
   function receiverFor(id: string): LocalReceiver | undefined {
     const account = localAccount(id)
     if (account === undefined) return undefined
-    const address = childAddress(connector.address ?? '', account)
-    if (address === undefined) return undefined
+    const nodeAddress = connector.address ?? ''
     const existing = receivers.get(id)
-    if (existing !== undefined && existing.address === address) return existing
+    if (existing !== undefined && existing.account === account && existing.nodeAddress === nodeAddress) return existing
+    const address = childAddress(nodeAddress, account)
+    if (address === undefined) return undefined
+    if (existing !== undefined && existing.address === address) {
+      existing.account = account
+      existing.nodeAddress = nodeAddress
+      return existing
+    }
     existing?.stream.close()
     const stream = createStreamReceiver({
       address,
@@ -135,7 +144,7 @@ export function createLocalPayments(options: LocalPaymentsOptions): LocalPayment
       ...(options.now && { now: options.now }),
       onMoney: (event) => void received.set(id, (received.get(id) ?? 0n) + event.amount),
     })
-    const made = { address, stream }
+    const made: LocalReceiver = { address, stream, account, nodeAddress }
     receivers.set(id, made)
     return made
   }

@@ -179,7 +179,7 @@ class Proc {
 
   constructor(readonly role: string, args: unknown) {
     const profile = process.env.BENCH_PROFILE_DIR !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : []
-    this.child = fork(THIS_FILE, ['--role', role, JSON.stringify(args)], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv: profile })
+    this.child = fork(THIS_FILE, ['--role', role, JSON.stringify(args)], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv: [...process.execArgv, ...profile] })
     this.child.stderr!.on('data', (d: Buffer) => (this.stderr = (this.stderr + d.toString()).slice(-4000)))
     this.child.on('message', (m: Message) => {
       this.inbox.push(m)
@@ -338,7 +338,7 @@ async function benchOurs(): Promise<Figures> {
       smallPerSecond: one.perSecond,
       smallOk: one.ok,
       smallConcurrentPerSecond: many.perSecond,
-      smallCpuUsByProcess: afterSmall.map((u, i) => (u.cpuUs - beforeSmall[i]!.cpuUs) / Math.max(1, one.ok)),
+      ...(one.ok > 0 && { smallCpuUsByProcess: afterSmall.map((u, i) => (u.cpuUs - beforeSmall[i]!.cpuUs) / one.ok) }),
     }
   } finally {
     for (const p of procs) p.exit()
@@ -395,8 +395,8 @@ function printOursOnly(ours: Figures): void {
   console.log(`${'CPU per packet, 3 processes (µs)'.padEnd(34)}${ours.cpuUsPerPacket.toFixed(0).padStart(14)}   (${byProcess(ours.cpuUsPerPacketByProcess)})`)
   console.log(`${'peak RSS of one process (MB)'.padEnd(34)}${ours.maxRssMb.toFixed(0).padStart(14)}`)
   console.log(`${'small payments/s, one at a time'.padEnd(34)}${ours.smallPerSecond.toFixed(1).padStart(14)}`)
-  const smallCpu = ours.smallCpuUsByProcess ?? []
-  console.log(`${'CPU per small payment (µs)'.padEnd(34)}${smallCpu.reduce((a, b) => a + b, 0).toFixed(0).padStart(14)}   (${byProcess(smallCpu)})`)
+  const smallCpu = ours.smallCpuUsByProcess
+  if (smallCpu) console.log(`${'CPU per small payment (µs)'.padEnd(34)}${smallCpu.reduce((a, b) => a + b, 0).toFixed(0).padStart(14)}   (${byProcess(smallCpu)})`)
   console.log(`${`small payments/s, ${CONCURRENCY} at once`.padEnd(34)}${ours.smallConcurrentPerSecond!.toFixed(1).padStart(14)}`)
 }
 

@@ -16,10 +16,10 @@ interface Waiting {
 
 export interface ReplyDeadlines {
   /**
-   * `reply`, or `timedOut()` if it has not settled `waitMs` from now. A reply that comes later is dropped
-   * (the link bounds its own request by the Prepare's expiry).
+   * `reply`'s value, `failed(error)` if it rejects, or `timedOut()` if it has not settled `waitMs` from now;
+   * never rejects. A reply that comes later is dropped (the link bounds its own request by the Prepare's expiry).
    */
-  race<T>(reply: Promise<T>, waitMs: number, timedOut: () => T): Promise<T>
+  race<T>(reply: Promise<T>, waitMs: number, timedOut: () => T, failed: (error: unknown) => T): Promise<T>
   /** Packets still waiting (for tests). */
   readonly size: number
 }
@@ -63,15 +63,15 @@ export function createReplyDeadlines(clock: () => number = () => performance.now
   }
 
   return {
-    race<T>(reply: Promise<T>, waitMs: number, timedOut: () => T): Promise<T> {
+    race<T>(reply: Promise<T>, waitMs: number, timedOut: () => T, failed: (error: unknown) => T): Promise<T> {
       const id = nextId++
       const atMs = clock() + waitMs
-      return new Promise<T>((resolve, reject) => {
+      return new Promise<T>((resolve) => {
         waiting.set(id, { atMs, timeOut: () => resolve(timedOut()) })
         arm(atMs)
         reply.then(
           (value) => settled(id) && resolve(value),
-          (err: unknown) => settled(id) && reject(err),
+          (err: unknown) => settled(id) && resolve(failed(err)),
         )
       })
     },

@@ -90,8 +90,12 @@ function readReply(keys: StreamKeys, data: Uint8Array, sequence: bigint, type: I
  * the payment's signal, not one per packet: links bound each request by the Prepare's expiry themselves.
  */
 function sendWithDeadline(ctx: PacketContext, prepare: IlpPrepare, deadlineMs: number): Promise<IlpReply> {
-  const sent = ctx.send(prepare, ctx.signal).catch((e: unknown) => reject(IlpErrorCode.T01_PEER_UNREACHABLE, '', `link failed: ${errorText(e)}`))
-  return (ctx.deadlines ?? createReplyDeadlines()).race(sent, deadlineMs, () => reject(IlpErrorCode.R00_TRANSFER_TIMED_OUT, '', 'no reply before the packet expired'))
+  return (ctx.deadlines ?? createReplyDeadlines()).race(
+    ctx.send(prepare, ctx.signal),
+    deadlineMs,
+    () => reject(IlpErrorCode.R00_TRANSFER_TIMED_OUT, '', 'no reply before the packet expired'),
+    (e) => reject(IlpErrorCode.T01_PEER_UNREACHABLE, '', `link failed: ${errorText(e)}`),
+  )
 }
 
 function errorText(e: unknown): string {

@@ -291,7 +291,7 @@ function launch(loop: PayLoop, packet: InFlight, wake: () => void): void {
     s.error = { code: PayErrorCode.SEQUENCE_EXHAUSTED, message: 'the connection has sent 2^31 packets' }
     return
   }
-  const frames: Frame[] = [...setupFrames(s, options)]
+  const frames: Frame[] = s.remoteKnowsUs ? [] : setupFrames(s, options)
   if (s.streams) {
     const shares = allocate(s.streams, packet.amount, s.rate)
     frames.push(...moneyFrames(s.streams, shares))
@@ -307,18 +307,25 @@ function launch(loop: PayLoop, packet: InFlight, wake: () => void): void {
     packet = chunk ? { ...packet, chunk } : packet
   }
   s.inFlight.set(sequence, packet)
-  sendStreamPacket(ctx, { sequence, amount: packet.amount, minDelivery: packet.minDelivery, frames, fulfillable: true })
-    .then(
-      (result) => settle(loop, packet, result),
-      (e: unknown) => {
-        s.error ??= { code: IlpErrorCode.T00_INTERNAL_ERROR, message: `sending failed: ${e instanceof Error ? e.message : String(e)}` }
-      },
-    )
-    .finally(() => {
-      s.inFlight.delete(sequence)
-      loop.report()
-      wake()
-    })
+  const done = (): void => {
+    s.inFlight.delete(sequence)
+    loop.report()
+    wake()
+  }
+  // One reaction per packet (no .finally: a promise and a microtask less each).
+  sendStreamPacket(ctx, { sequence, amount: packet.amount, minDelivery: packet.minDelivery, frames, fulfillable: true }).then(
+    (result) => {
+      try {
+        settle(loop, packet, result)
+      } finally {
+        done()
+      }
+    },
+    (e: unknown) => {
+      s.error ??= { code: IlpErrorCode.T00_INTERNAL_ERROR, message: `sending failed: ${e instanceof Error ? e.message : String(e)}` }
+      done()
+    },
+  )
 }
 
 /** Tells the receiver we are done (ConnectionClose in an unfulfillable 0-amount packet); best effort. */

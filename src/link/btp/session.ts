@@ -9,6 +9,7 @@
  *   that is not a Prepare, duplicate protocol names, a handler that threw.
  * - Rule breakers (unreadable frames, more requests in flight than allowed, no pong) are disconnected and
  *   logged; our packets in flight on that socket fail with LINK_DOWN (the connector rejects them upstream).
+ * - Reads: whole binary frames are read off the socket by ws-reader.ts, everything else by ws.
  * - Writes are batched: frames queued during one turn of the event loop go out in one socket write (framed by
  *   ws-frames.ts), or as soon as `flushFrames` are queued (the next hop starts on them while we work on the
  *   rest of a burst).
@@ -43,6 +44,7 @@ import {
 } from './limits.js'
 import { RequestTable } from './requests.js'
 import { encodeFrames } from './ws-frames.js'
+import { readBinaryFramesFast } from './ws-reader.js'
 
 export interface BtpLimits {
   /** Frames queued before they are written without waiting for the end of the event-loop turn. */
@@ -307,7 +309,8 @@ export function createBtpSession(ws: WebSocket, options: BtpSessionOptions): Btp
     options.onClose(session)
   }
 
-  ws.on('message', onMessage)
+  ws.on('message', onMessage) // frames ws reads (everything but the fast path of ws-reader.ts)
+  readBinaryFramesFast(ws, (data) => onMessage(data, true))
   ws.on('pong', () => (alive = true))
   ws.on('close', () => close(new LinkError('LINK_DOWN', `BTP connection of ${accountId} was lost`)))
   ws.on('error', (err) => log.warn({ err, accountId }, 'BTP socket error'))

@@ -23,6 +23,27 @@ const KEY_POOL_BYTES = 8 * 1024
 let keyPool = Buffer.alloc(0)
 let keyAt = KEY_POOL_BYTES
 
+/**
+ * Batches are cut from shared slabs, each region handed out once, as Node's Buffer pool does for small
+ * buffers: a batch of 32 frames (~5 KB) is past that pool's limit, and an ArrayBuffer of its own per write
+ * showed in the profile (allocation, then sweeping by the GC). A slab is freed when its last batch is written.
+ */
+const SLAB_BYTES = 64 * 1024
+const SLAB_MAX_REGION = SLAB_BYTES / 4
+let slab = new ArrayBuffer(0)
+let slabAt = 0
+
+function allocOut(size: number): Buffer {
+  if (size > SLAB_MAX_REGION) return Buffer.allocUnsafe(size)
+  if (slabAt + size > slab.byteLength) {
+    slab = new ArrayBuffer(SLAB_BYTES)
+    slabAt = 0
+  }
+  const out = Buffer.from(slab, slabAt, size)
+  slabAt = (slabAt + size + 7) & ~7
+  return out
+}
+
 function headerLength(payloadLength: number, masked: boolean): number {
   const base = payloadLength < 126 ? 2 : payloadLength < 0x1_0000 ? 4 : 10
   return masked ? base + MASK_KEY_LENGTH : base
@@ -85,7 +106,7 @@ function writeMaskedPayload(out: Buffer, at: number, payload: Uint8Array): numbe
 
 /** The frames of `payloads`, in order, in one buffer: what goes on the socket. Masked when `masked` (clients). */
 export function encodeFrames(payloads: readonly Uint8Array[], masked: boolean): Buffer {
-  const out = Buffer.allocUnsafe(framesSize(payloads, masked))
+  const out = allocOut(framesSize(payloads, masked))
   let at = 0
   for (const payload of payloads) {
     at = writeHeader(out, at, payload.length, masked)

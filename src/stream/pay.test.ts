@@ -135,6 +135,46 @@ describe('pay() → receiver', () => {
     assert.equal(result.amountInFlight, 0n)
   })
 
+  test('every packet in flight hands the link one signal that follows the caller\'s, with no listener warning', async (t) => {
+    const { receiver, credentials } = setup(t)
+    const warnings: string[] = []
+    const onWarning = (w: Error): void => void warnings.push(w.name)
+    process.on('warning', onWarning)
+    t.after(() => process.off('warning', onWarning))
+    const controller = new AbortController()
+    const linkSignals = new Set<AbortSignal>()
+    let abortsSeen = 0
+    const result = await pay({
+      ...credentials,
+      amount: 100_000n,
+      maxPacketAmount: 100n,
+      signal: controller.signal,
+      // A link that listens on the signal per request, as the BTP session does; it answers a tick later, so
+      // many packets are in flight at once.
+      // (The closing packet goes without a signal: an abort must not stop it.)
+      sendPrepare: (prepare, signal) => {
+        if (signal !== undefined) linkSignals.add(signal)
+        const onAbort = (): void => void abortsSeen++
+        signal?.addEventListener('abort', onAbort, { once: true })
+        return new Promise((resolve) => setImmediate(resolve)).then(() => {
+          signal?.removeEventListener('abort', onAbort)
+          if (signal?.aborted) throw new Error('aborted')
+          return receiver.handlePrepare(prepare)
+        })
+      },
+      onProgress: (p) => {
+        if (p.amountSent >= 50_000n) controller.abort()
+      },
+    })
+    await new Promise((resolve) => setImmediate(resolve)) // a warning is emitted on the next tick
+    assert.equal(result.error?.code, 'STREAM_ABORTED')
+    assert.equal(linkSignals.size, 1)
+    assert.notEqual([...linkSignals][0], controller.signal)
+    assert.ok([...linkSignals][0]!.aborted)
+    assert.ok(abortsSeen > 10, `${abortsSeen} packets in flight saw the abort`)
+    assert.deepEqual(warnings, [])
+  })
+
   test('a link that never answers ends in an idle timeout, not a hang', async (t) => {
     const { credentials } = setup(t)
     const result = await pay({

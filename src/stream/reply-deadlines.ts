@@ -8,6 +8,7 @@
  * once per window, expires what is due and re-arms for the earliest left. Deadlines run on the monotonic
  * clock (`performance.now()`), as the per-packet setTimeout did, not on the caller's injected `now`.
  */
+import { setMaxListeners } from 'node:events'
 
 interface Waiting {
   readonly atMs: number
@@ -79,4 +80,19 @@ export function createReplyDeadlines(clock: () => number = () => performance.now
       return waiting.size
     },
   }
+}
+
+/**
+ * The signal every packet of the payment hands its link: it aborts with the caller's. A link may listen on it
+ * once per packet in flight (a BTP session does, per request), so it is ours, with no listener limit: on the
+ * caller's signal Node would warn past 10 listeners (MaxListenersExceededWarning).
+ */
+export function followSignal(signal: AbortSignal | undefined): { readonly signal?: AbortSignal; dispose(): void } {
+  if (signal === undefined) return { dispose: () => undefined }
+  const controller = new AbortController()
+  setMaxListeners(0, controller.signal)
+  const follow = (): void => controller.abort(signal.reason)
+  if (signal.aborted) follow()
+  else signal.addEventListener('abort', follow, { once: true })
+  return { signal: controller.signal, dispose: () => signal.removeEventListener('abort', follow) }
 }

@@ -8,7 +8,7 @@ import { IlpErrorCode } from '../ilp/errors.js'
 import type { Link } from '../link/types.js'
 import { Ratio } from '../money/ratio.js'
 import { deriveStreamKeys } from './crypto.js'
-import { createReplyDeadlines } from './reply-deadlines.js'
+import { createReplyDeadlines, followSignal } from './reply-deadlines.js'
 import { FrameType, StreamErrorCode, type Frame } from './frames.js'
 import { sendStreamPacket, type PacketContext, type SendPrepare } from './send-packet.js'
 import { initialCongestion, isBackingOff, packetsAllowed } from './congestion.js'
@@ -138,6 +138,7 @@ export async function pay(options: PayOptions): Promise<PayResult> {
   const send = options.sendPrepare ?? options.link?.send.bind(options.link)
   if (send === undefined) throw new TypeError('pay() needs sendPrepare or link')
   if (options.streams !== undefined && options.data !== undefined) throw new TypeError('pay() takes data per stream when streams are given')
+  const linkSignal = followSignal(options.signal)
   const ctx: PacketContext = {
     keys: deriveStreamKeys(options.sharedSecret),
     destinationAccount: options.destinationAccount,
@@ -145,7 +146,7 @@ export async function pay(options: PayOptions): Promise<PayResult> {
     expiryWindowMs: options.expiryWindowMs ?? DEFAULT_EXPIRY_WINDOW_MS,
     now,
     deadlines: createReplyDeadlines(),
-    ...(options.signal && { signal: options.signal }),
+    ...(linkSignal.signal && { signal: linkSignal.signal }),
   }
   const s: PaymentState = {
     target,
@@ -177,6 +178,7 @@ export async function pay(options: PayOptions): Promise<PayResult> {
     }
   } finally {
     unlisten()
+    linkSignal.dispose()
   }
   return resultOf(s, now() - startMs)
 }

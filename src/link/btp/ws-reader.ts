@@ -101,6 +101,8 @@ export function readBinaryFramesFast(ws: WebSocket, onBinary: (data: Buffer) => 
     receiver.writableLength === 0
 
   socket.on('data', (read: Buffer) => {
+    // ws stops reading once its receiver failed (it then only drains the socket, as here).
+    if (receiver._errored) return
     let chunk = read
     if (carry !== undefined) {
       chunk = Buffer.concat([carry, read])

@@ -252,12 +252,12 @@ export function createBtpSession(ws: WebSocket, options: BtpSessionOptions): Btp
     )
   }
 
-  function onMessage(data: RawData, isBinary: boolean): void {
+  function onMessage(data: RawData | Uint8Array, isBinary: boolean): void {
     alive = true
     if (!isBinary || state !== 'open') return // BTP is binary; text frames carry nothing (interledger-rs skips them too)
     let packet
     try {
-      packet = decodeBtpPacket(data as Buffer)
+      packet = decodeBtpPacket(data as Uint8Array)
     } catch (err) {
       return violation(`unreadable BTP packet: ${(err as Error).message}`, WS_PROTOCOL_ERROR)
     }

@@ -56,7 +56,7 @@ function isReceiver(r: unknown): r is WsReceiver {
   )
 }
 
-function unmask(b: Buffer, keyAt: number, start: number, end: number): void {
+function unmask(b: Uint8Array, keyAt: number, start: number, end: number): void {
   const k0 = b[keyAt]!
   const k1 = b[keyAt + 1]!
   const k2 = b[keyAt + 2]!
@@ -75,9 +75,9 @@ function unmask(b: Buffer, keyAt: number, start: number, end: number): void {
 
 /**
  * Takes the socket's reads from ws and calls `onBinary` for each fast-path frame (a view of the read, unmasked
- * in place). Returns false, having changed nothing, when ws is not as expected.
+ * in place, as a plain Uint8Array). Returns false, having changed nothing, when ws is not as expected.
  */
-export function readBinaryFramesFast(ws: WebSocket, onBinary: (data: Buffer) => void): boolean {
+export function readBinaryFramesFast(ws: WebSocket, onBinary: (data: Uint8Array) => void): boolean {
   const { _socket: socket, _receiver: receiver, _isServer: isServer } = ws as unknown as WsInternals
   if (socket === undefined || typeof isServer !== 'boolean' || !isReceiver(receiver)) return false
   const wsOnData = socket.listeners('data').find((listener) => listener.name === 'socketOnData')
@@ -109,17 +109,20 @@ export function readBinaryFramesFast(ws: WebSocket, onBinary: (data: Buffer) => 
       carry = undefined
     }
     if (ws.readyState !== ws.OPEN || !wsBetweenFrames()) return toWs(chunk)
-    const n = chunk.length
+    // Frames are handed on as views of a plain Uint8Array: a Buffer's subarray goes through Buffer's own
+    // constructor (measured ~55 ns against ~33 ns), and decoding takes several views of each frame.
+    const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length)
+    const n = bytes.length
     let at = 0
     while (at < n) {
       if (at + 2 > n) break
-      const lengthByte = chunk[at + 1]!
-      if (chunk[at] !== FIN_BINARY || (lengthByte & MASK_BIT) !== maskBit) return toWs(chunk.subarray(at))
+      const lengthByte = bytes[at + 1]!
+      if (bytes[at] !== FIN_BINARY || (lengthByte & MASK_BIT) !== maskBit) return toWs(chunk.subarray(at))
       let length = lengthByte & 0x7f
       let headerLength = 2
       if (length === LENGTH_16) {
         if (at + 4 > n) break
-        length = (chunk[at + 2]! << 8) | chunk[at + 3]!
+        length = (bytes[at + 2]! << 8) | bytes[at + 3]!
         headerLength = 4
       } else if (length === LENGTH_64) {
         return toWs(chunk.subarray(at)) // past 64 KiB: ws applies its limits
@@ -129,9 +132,9 @@ export function readBinaryFramesFast(ws: WebSocket, onBinary: (data: Buffer) => 
       const start = maskBit === 0 ? keyAt : keyAt + 4
       const end = start + length
       if (end > n) break
-      if (maskBit !== 0) unmask(chunk, keyAt, start, end)
+      if (maskBit !== 0) unmask(bytes, keyAt, start, end)
       at = end
-      onBinary(chunk.subarray(start, end))
+      onBinary(bytes.subarray(start, end))
       // The handler closed the connection: ws takes what is left (it reads up to the peer's close frame).
       if (ws.readyState !== ws.OPEN) return toWs(chunk.subarray(at))
     }

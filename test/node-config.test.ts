@@ -1,14 +1,20 @@
-import { test, describe } from 'node:test'
+import { test, describe, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadConfig, parseConfig, ConfigError } from '../src/node/config.js'
 import { envPath } from '../src/node/config-env.js'
 import { parseAccount, accountToJson, AccountConfigError } from '../src/node/account-config.js'
 
+const tempDirs: string[] = []
+after(() => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true })
+})
+
 function writeYaml(text: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'ilp-node-config-'))
+  tempDirs.push(dir)
   const path = join(dir, 'node.yaml')
   writeFileSync(path, text)
   return path

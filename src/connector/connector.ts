@@ -84,6 +84,36 @@ export interface Connector {
   close(): Promise<void>
 }
 
+/**
+ * The account as the pipeline holds it: every field present (undefined when unset), in one order, frozen. Every
+ * stage reads account fields on every packet; accounts configured with different optional fields would
+ * otherwise have different hidden classes, and with enough of them each of those reads turns megamorphic.
+ * JSON of it is the same as of the account given.
+ */
+function uniformAccount(a: Account): Account {
+  // Every key of Account is required here, so a field added to Account cannot be dropped by mistake.
+  const every: { readonly [K in keyof Required<Account>]: Account[K] } = {
+    id: a.id,
+    relation: a.relation,
+    assetCode: a.assetCode,
+    assetScale: a.assetScale,
+    ilpAddress: a.ilpAddress,
+    maxPacketAmount: a.maxPacketAmount,
+    minBalance: a.minBalance,
+    maxBalance: a.maxBalance,
+    settleThreshold: a.settleThreshold,
+    settleTo: a.settleTo,
+    packetsPerMinute: a.packetsPerMinute,
+    amountPerMinute: a.amountPerMinute,
+    routes: a.routes,
+    sendRoutes: a.sendRoutes,
+    receiveRoutes: a.receiveRoutes,
+    btp: a.btp,
+    http: a.http,
+  }
+  return Object.freeze(every)
+}
+
 export function createConnector(options: ConnectorOptions): Connector {
   const now = options.now ?? Date.now
   const logger = options.logger ?? silentLogger
@@ -127,15 +157,17 @@ export function createConnector(options: ConnectorOptions): Connector {
     link.handle((prepare) => handleIncoming(accountId, prepare))
   }
 
-  function addAccount(account: Account, link?: Link): void {
-    if (accounts.has(account.id)) throw new RangeError(`account ${account.id} already exists`)
+  function addAccount(given: Account, link?: Link): void {
+    if (accounts.has(given.id)) throw new RangeError(`account ${given.id} already exists`)
+    const account = uniformAccount(given)
     accounts.set(account.id, account)
     accountRoutes.derive(account)
     if (link !== undefined) setLink(account.id, link)
   }
 
-  function updateAccount(account: Account): void {
-    if (!accounts.has(account.id)) throw new RangeError(`unknown account ${account.id}`)
+  function updateAccount(given: Account): void {
+    if (!accounts.has(given.id)) throw new RangeError(`unknown account ${given.id}`)
+    const account = uniformAccount(given)
     accounts.set(account.id, account)
     pipeline.forgetAccount(account.id)
     accountRoutes.derive(account)

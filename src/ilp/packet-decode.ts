@@ -56,6 +56,34 @@ function dataIfLast(data: Uint8Array, body: Reader): Uint8Array | undefined {
   return body.cursor === body.limit ? data : undefined
 }
 
+/**
+ * A Prepare whose byte fields are views of `raw`, its envelope (decoding, and patchPrepare's copy). One place
+ * builds them all, so every such Prepare has one hidden class. `dataIsLast`: nothing follows data in the
+ * envelope (raw.ts reuses RAW only then).
+ */
+export function prepareWithRaw(
+  amount: bigint,
+  expiresAt: Date,
+  executionCondition: Uint8Array,
+  destination: string,
+  data: Uint8Array,
+  raw: Uint8Array,
+  dataIsLast: boolean,
+): IlpPrepare {
+  return {
+    type: IlpPacketType.Prepare,
+    amount,
+    expiresAt,
+    executionCondition,
+    destination,
+    data,
+    [RAW]: raw,
+    [RAW_CONDITION]: executionCondition,
+    [RAW_DESTINATION]: destination,
+    [RAW_DATA]: dataIsLast ? data : undefined,
+  }
+}
+
 function envelopeOf(bytes: Uint8Array, body: Reader): Uint8Array {
   return body.limit === bytes.length ? bytes : bytes.subarray(0, body.limit)
 }
@@ -163,18 +191,7 @@ function fastPrepare(b: Uint8Array): IlpPrepare | undefined {
   const destination = addressAt(b, destinationAt, addressLength, 'destination', false)
   const executionCondition = b.subarray(conditionAt, conditionAt + CONDITION_LENGTH)
   const data = b.subarray(dataAt, dataAt + dataLength)
-  return {
-    type: IlpPacketType.Prepare,
-    amount,
-    expiresAt,
-    executionCondition,
-    destination,
-    data,
-    [RAW]: end === b.length ? b : b.subarray(0, end),
-    [RAW_CONDITION]: executionCondition,
-    [RAW_DESTINATION]: destination,
-    [RAW_DATA]: dataAt + dataLength === end ? data : undefined,
-  }
+  return prepareWithRaw(amount, expiresAt, executionCondition, destination, data, end === b.length ? b : b.subarray(0, end), dataAt + dataLength === end)
 }
 
 function prepareFrom(bytes: Uint8Array, body: Reader): IlpPrepare {
@@ -186,18 +203,7 @@ function prepareFrom(bytes: Uint8Array, body: Reader): IlpPrepare {
   const destination = readAddress(body, 'destination', false)
   const data = readData(body)
   const raw = envelopeOf(bytes, body)
-  return {
-    type: IlpPacketType.Prepare,
-    amount,
-    expiresAt,
-    executionCondition,
-    destination,
-    data,
-    [RAW]: raw,
-    [RAW_CONDITION]: executionCondition,
-    [RAW_DESTINATION]: destination,
-    [RAW_DATA]: dataIfLast(data, body),
-  }
+  return prepareWithRaw(amount, expiresAt, executionCondition, destination, data, raw, body.cursor === body.limit)
 }
 
 function fulfillFrom(bytes: Uint8Array, body: Reader): IlpFulfill {

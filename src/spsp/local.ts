@@ -149,9 +149,9 @@ export function createLocalPayments(options: LocalPaymentsOptions): LocalPayment
     return made
   }
 
-  async function deliver(id: string, prepare: IlpPrepare): Promise<IlpReply> {
+  function deliver(id: string, prepare: IlpPrepare): Promise<IlpReply> {
     const r = receiverFor(id)
-    if (r === undefined) return reject(IlpErrorCode.F02_UNREACHABLE, connector.address ?? '', 'no local receiver for this account')
+    if (r === undefined) return Promise.resolve(reject(IlpErrorCode.F02_UNREACHABLE, connector.address ?? '', 'no local receiver for this account'))
     return r.stream.handlePrepare(prepare)
   }
 

@@ -21,9 +21,14 @@ export function linkTo(answer: (prepare: IlpPrepare) => Promise<IlpReply>): Link
     get connected() {
       return !closed
     },
-    async send(prepare) {
-      if (closed) throw new LinkError('LINK_CLOSED', 'the local receiver is closed')
-      return answer(prepare)
+    // Not async: the receiver's promise goes back as is (an async wrapper adds microtask hops per packet).
+    send(prepare) {
+      if (closed) return Promise.reject(new LinkError('LINK_CLOSED', 'the local receiver is closed'))
+      try {
+        return answer(prepare)
+      } catch (err) {
+        return Promise.reject(err) // a link rejects; it never throws at the caller
+      }
     },
     // A receiver only answers; it never sends Prepares of its own into the node, so the handler goes unused.
     handle(_handler: IncomingPrepareHandler) {},

@@ -165,7 +165,8 @@ export function createStreamReceiver(options: StreamReceiverOptions): StreamRece
     },
   }
 
-  async function handle(prepare: IlpPrepare): Promise<IlpReply> {
+  /** Synchronous unless the application's onMoney is async (receive.ts). */
+  function handle(prepare: IlpPrepare): IlpReply | Promise<IlpReply> {
     // RFC 27: an expired Prepare cannot be fulfilled. Refusing it here also bounds how long replays matter.
     if (prepare.expiresAt.getTime() <= now()) return rejectAs(IlpErrorCode.R00_TRANSFER_TIMED_OUT, 'the packet expired')
     const token = tokenOf(options.address, prepare.destination)
@@ -181,11 +182,14 @@ export function createStreamReceiver(options: StreamReceiverOptions): StreamRece
       const { token, sharedSecret } = tokens.create(opts.receipt)
       return { destinationAccount: `${options.address}.${token}`, sharedSecret, receiptsEnabled: opts.receipt !== undefined }
     },
-    async handlePrepare(prepare) {
+    handlePrepare(prepare) {
+      // Not an async function: each async layer costs the packet microtask hops (one answer per packet).
+      const internalError = (): IlpReject => rejectAs(IlpErrorCode.T00_INTERNAL_ERROR, 'internal error')
       try {
-        return await handle(prepare)
+        const reply = handle(prepare)
+        return reply instanceof Promise ? reply.catch(internalError) : Promise.resolve(reply)
       } catch {
-        return rejectAs(IlpErrorCode.T00_INTERNAL_ERROR, 'internal error')
+        return Promise.resolve(internalError())
       }
     },
     connection: (id) => {

@@ -14,7 +14,7 @@
  *   BENCH_STREAM_PACKETS=100000        packets in the big payment (ours and the reference)
  *   BENCH_STREAM_REF_PACKETS=N         a smaller reference run (it sends one packet per round trip: ~2 min at 100k)
  *   BENCH_STREAM_SMALL=300             small payments per side; BENCH_STREAM_CONCURRENCY=10 at once
- *   BENCH_STREAM_REF=0                 skip the reference run (its columns then print as n/a)
+ *   BENCH_STREAM_REF=0                 skip the reference run (only our figures are printed, CPU per process too)
  *   BENCH_PROFILE_DIR=<dir>            every child writes a V8 CPU profile there (`--cpu-prof`) when it exits
  */
 import { fork, type ChildProcess } from 'node:child_process'
@@ -412,6 +412,7 @@ async function main(): Promise<void> {
   if (ours.packets === ref.packets) console.log(row('big payment: total time (s)', ours.ms / 1000, ref.ms / 1000, 1, false))
   else console.log(`${'big payment: total time (s)'.padEnd(34)}${(ours.ms / 1000).toFixed(1).padStart(14)}${(ref.ms / 1000).toFixed(1).padStart(16)}   (${ours.packets} vs ${ref.packets} packets)`)
   console.log(row('CPU per packet, 3 processes (µs)', ours.cpuUsPerPacket, ref.cpuUsPerPacket, 0, false))
+  console.log(`${''.padEnd(34)}(ours: ${byProcess(ours.cpuUsPerPacketByProcess)})`)
   console.log(row('peak RSS of one process (MB)', ours.maxRssMb, ref.maxRssMb, 0, false))
   console.log(row('small payments/s, one at a time', ours.smallPerSecond, ref.smallPerSecond, 1))
   console.log(`${`small payments/s, ${CONCURRENCY} at once`.padEnd(34)}${ours.smallConcurrentPerSecond!.toFixed(1).padStart(14)}${'n/a'.padStart(16)}`)

@@ -116,6 +116,21 @@ describe('STREAM packet codec edges', () => {
     assert.throws(() => encodeStreamPacket({ ...empty, frames: [{ type: FrameType.ConnectionClose, errorCode: 256, errorMessage: '' }] }), CodecError)
   })
 
+  test('VarUInts at every byte-length boundary encode canonically (the encoder writes numbers below 2^48 from a double)', () => {
+    for (let bytes = 1; bytes <= 8; bytes++) {
+      const top = (1n << BigInt(8 * bytes)) - 1n
+      for (const value of [top, top + 1n, 1n << BigInt(8 * bytes - 1)]) {
+        if (value > MAX_UINT64) continue
+        const packet: StreamPacket = { ...empty, sequence: value, amount: value, frames: [{ type: FrameType.StreamMoney, streamId: value, shares: value }] }
+        const encoded = encodeStreamPacket(packet)
+        assert.deepEqual(decodeStreamPacket(encoded), packet, `value ${value}`)
+        const length = value === 0n ? 1 : Math.ceil(value.toString(16).length / 2)
+        assert.equal(encoded[2], length, `length byte of ${value}`)
+        assert.equal(encoded.length, 2 + 2 * (1 + length) + 2 + 1 + 1 + 2 * (1 + length), `size with ${value}`)
+      }
+    }
+  })
+
   test('round trip: decode(encode(p)) = p for 2,000 random packets (fast-check)', () => {
     fc.assert(
       fc.property(packetArb, (p) => {

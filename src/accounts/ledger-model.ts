@@ -82,7 +82,7 @@ export async function runAgainstModel(ledger: Ledger, commands: readonly Command
           p.balance += hold.amount
         }
       }
-      commits.push(ledger.commit(holds))
+      commits.push(Promise.resolve(ledger.commit(holds)))
     } else if (command.op === 'adjust') {
       const id = (accounts[command.account] as Account).id
       position(id).balance += command.delta

@@ -1,5 +1,5 @@
 /**
- * The in-memory ledger, for tests and throwaway nodes. Nothing is durable, so commit resolves at once.
+ * The in-memory ledger, for tests and throwaway nodes. Nothing is durable, so commit returns the entry at once.
  * Pass the same `MemoryLedgerState` to a second createMemoryLedger to simulate a restart: committed balances and
  * the journal survive, holds (packets in flight) do not — exactly what the sqlite adapter guarantees.
  *
@@ -91,11 +91,12 @@ export function createMemoryLedger(options: MemoryLedgerOptions = {}): Ledger {
       open()
       book.release(hold)
     },
-    // Not `async`: a programmer error (a hold consumed twice) throws here, synchronously, loudly.
+    // Synchronous: nothing to wait for, so the connector answers without a promise hop; a programmer error (a
+    // hold consumed twice) throws here, loudly.
     commit(holds, memo) {
       open()
       checkMemo(memo)
-      return Promise.resolve(record('transfer', book.applyCommit(holds), memo))
+      return record('transfer', book.applyCommit(holds), memo)
     },
     adjust(accountId, delta, kind, memo) {
       open()

@@ -86,8 +86,12 @@ export interface BalanceLedger {
   reserveOutgoing(account: Account, amount: bigint): ReserveResult
   /** Undo a reservation (Reject, expiry, error). Each hold is released or committed exactly once. */
   release(hold: Hold): void
-  /** Finalise holds as one journal entry (e.g. debit the sender, credit the next hop). Resolves when durable. */
-  commit(holds: readonly Hold[], memo?: string): Promise<JournalEntry>
+  /**
+   * Finalise holds as one journal entry (e.g. debit the sender, credit the next hop). A ledger that is as durable
+   * as it gets at once (memory) returns the entry; one that writes to disk returns a promise that resolves when
+   * the entry is durable. Callers must handle both (`await` does); the connector skips a promise hop per packet.
+   */
+  commit(holds: readonly Hold[], memo?: string): JournalEntry | Promise<JournalEntry>
   /** Direct change outside the packet path (admin top-up, settlement). Resolves when durable. */
   adjust(accountId: string, delta: bigint, kind: 'adjust' | 'settlement', memo?: string): Promise<JournalEntry>
   snapshot(accountId: string): BalanceSnapshot

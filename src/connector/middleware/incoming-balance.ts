@@ -21,6 +21,10 @@ export interface IncomingBalanceOptions {
   readonly logger: Logger
 }
 
+function isThenable(x: unknown): x is PromiseLike<unknown> {
+  return typeof (x as { then?: unknown } | null)?.then === 'function'
+}
+
 export function createIncomingBalance(options: IncomingBalanceOptions): IncomingMiddleware {
   const { ledger, self, logger } = options
 
@@ -47,13 +51,14 @@ export function createIncomingBalance(options: IncomingBalanceOptions): Incoming
     const { incomingHold, outgoingHold } = hop
     if (incomingHold === undefined && outgoingHold === undefined) return reply
     const holds = incomingHold === undefined ? [outgoingHold!] : outgoingHold === undefined ? [incomingHold] : [incomingHold, outgoingHold]
-    let committed: Promise<unknown>
+    let committed: unknown
     try {
       committed = ledger.commit(holds)
     } catch (err) {
       return commitFailed(request, holds, err)
     }
-    return committed.then(
+    if (!isThenable(committed)) return reply // committed at once (the memory ledger)
+    return Promise.resolve(committed).then(
       () => reply,
       (err: unknown) => commitFailed(request, holds, err),
     )

@@ -25,7 +25,7 @@ let keyAt = KEY_POOL_BYTES
 
 /**
  * Batches are cut from shared slabs, each region handed out once, as Node's Buffer pool does for small
- * buffers: a batch of 32 frames (~5 KB) is past that pool's limit, and an ArrayBuffer of its own per write
+ * buffers: a batch of 48 frames (~7 KB) is past that pool's limit, and an ArrayBuffer of its own per write
  * showed in the profile (allocation, then sweeping by the GC). A slab is freed when its last batch is written.
  */
 const SLAB_BYTES = 64 * 1024

@@ -184,7 +184,7 @@ export function createConnector(options: ConnectorOptions): Connector {
     await link?.close()
   }
 
-  function observe(from: string, prepare: IlpPrepare, hop: HopRecord, reply: IlpReply, startedMs: number): void {
+  function observe(from: string, prepare: IlpPrepare, hop: HopRecord, reply: IlpReply): void {
     const rejected = isReject(reply)
     try {
       options.observer!.onPacket({
@@ -195,7 +195,7 @@ export function createConnector(options: ConnectorOptions): Connector {
         amountOut: hop.outgoingAmount,
         outcome: rejected ? 'rejected' : 'fulfilled',
         code: rejected ? reply.code : undefined,
-        latencyMs: now() - startedMs,
+        latencyMs: now() - hop.receivedMs,
       })
     } catch (err) {
       logger.warn({ err }, 'packet observer threw')
@@ -209,11 +209,11 @@ export function createConnector(options: ConnectorOptions): Connector {
 
   // Not `async`: one `.then` on the pipeline's promise is the only asynchronous step added here.
   function handleIncoming(accountId: string, prepare: IlpPrepare): Promise<IlpReply> {
-    const startedMs = options.observer === undefined ? 0 : now()
+    const receivedMs = now()
     const from = accounts.get(accountId)
     if (closed) return Promise.resolve(reject(IlpErrorCode.T00_INTERNAL_ERROR, self.address, 'the node is shutting down'))
     if (from === undefined) return Promise.resolve(reject(IlpErrorCode.T00_INTERNAL_ERROR, self.address, `account ${accountId} is not configured`))
-    const hop: HopRecord = { incomingHold: undefined, outgoingHold: undefined, to: undefined, outgoingAmount: undefined }
+    const hop: HopRecord = { receivedMs, incomingHold: undefined, outgoingHold: undefined, to: undefined, outgoingAmount: undefined }
     let pending: Promise<IlpReply>
     try {
       pending = pipeline.handle({ from, prepare, hop })
@@ -223,12 +223,12 @@ export function createConnector(options: ConnectorOptions): Connector {
     if (options.observer === undefined) return pending.then(undefined, (err: unknown) => internalError(err, accountId, prepare))
     return pending.then(
       (reply) => {
-        observe(accountId, prepare, hop, reply, startedMs)
+        observe(accountId, prepare, hop, reply)
         return reply
       },
       (err: unknown) => {
         const reply = internalError(err, accountId, prepare)
-        observe(accountId, prepare, hop, reply, startedMs)
+        observe(accountId, prepare, hop, reply)
         return reply
       },
     )

@@ -62,13 +62,13 @@ export interface Pipeline {
 
 export function createPipeline(o: PipelineOptions): Pipeline {
   const { self, now } = o
-  const packetRateLimit = createPacketRateLimit({ self, now })
-  const throughputLimit = createThroughputLimit({ self, now })
+  const packetRateLimit = createPacketRateLimit({ self })
+  const throughputLimit = createThroughputLimit({ self })
 
   const outgoing = compose(
     [
       createExchangeRate({ self, rates: o.rates, spread: o.spread }),
-      createExpiryShortener({ self, now, minMessageWindowMs: o.minMessageWindowMs, maxHoldTimeMs: o.maxHoldTimeMs }),
+      createExpiryShortener({ self, minMessageWindowMs: o.minMessageWindowMs, maxHoldTimeMs: o.maxHoldTimeMs }),
       createOutgoingBalance({ self, ledger: o.ledger }),
     ],
     createSend({ self, now, links: o.links, deadlines: o.deadlines, logger: o.logger, packetsInFlightMax: o.packetsInFlightMax }),

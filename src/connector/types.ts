@@ -15,6 +15,11 @@ export type Middleware = (next: PacketHandler) => PacketHandler
  * stage commits both of them before a Fulfill goes upstream) and what the observer reports.
  */
 export interface HopRecord {
+  /**
+   * When the Prepare entered the pipeline, on the injected clock: the "now" of the stages before send (expiry,
+   * rate limits), which run synchronously one after the other. A stage that awaits must read the clock itself.
+   */
+  readonly receivedMs: number
   incomingHold: Hold | undefined
   outgoingHold: Hold | undefined
   /** Next-hop account id, once routed. */

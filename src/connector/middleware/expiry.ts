@@ -1,6 +1,7 @@
 /**
  * The outgoing expiry (money rule 4, RFC 27 step 6, ilp-connector's rule):
  *   outgoing = min(incoming − minMessageWindowMs, now + maxHoldTimeMs)
+ * where now is when the Prepare entered the pipeline (hop.receivedMs).
  * R02 when the incoming Prepare has already expired or the outgoing one would leave the next hop less than
  * minMessageWindowMs. The outgoing expiry is always strictly before the incoming one.
  */
@@ -14,16 +15,15 @@ export const MAX_HOLD_TIME_MS = 30_000
 
 export interface ExpiryOptions {
   readonly self: NodeIdentity
-  readonly now: () => number
   readonly minMessageWindowMs: number
   readonly maxHoldTimeMs: number
 }
 
 export function createExpiryShortener(options: ExpiryOptions): OutgoingMiddleware {
-  const { self, now, minMessageWindowMs, maxHoldTimeMs } = options
+  const { self, minMessageWindowMs, maxHoldTimeMs } = options
   if (!(minMessageWindowMs > 0) || !(maxHoldTimeMs > 0)) throw new RangeError('minMessageWindowMs and maxHoldTimeMs must be positive')
   return (next) => (request) => {
-    const nowMs = now()
+    const nowMs = request.hop.receivedMs
     const incomingMs = request.incoming.expiresAt.getTime()
     if (incomingMs <= nowMs) {
       return Promise.resolve(reject(IlpErrorCode.R02_INSUFFICIENT_TIMEOUT, self.address, 'the incoming Prepare has already expired'))

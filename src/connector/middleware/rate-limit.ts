@@ -27,7 +27,6 @@ function bucketFor(state: Map<string, Buckets>, account: Account, limit: bigint 
 
 export interface RateLimitOptions {
   readonly self: NodeIdentity
-  readonly now: () => number
 }
 
 export interface RateLimitStage {
@@ -42,7 +41,7 @@ export function createPacketRateLimit(options: RateLimitOptions): RateLimitStage
     middleware: (next) => (request) => {
       const { from } = request
       if (from.packetsPerMinute === undefined) return next(request)
-      const nowMs = options.now()
+      const nowMs = request.hop.receivedMs
       const bucket = bucketFor(state, from, BigInt(Math.floor(from.packetsPerMinute)), nowMs)
       if (bucket !== undefined && !bucket.take(1n, nowMs)) {
         return Promise.resolve(reject(IlpErrorCode.T05_RATE_LIMITED, options.self.address, `more than ${from.packetsPerMinute} packets per minute`))
@@ -59,7 +58,7 @@ export function createThroughputLimit(options: RateLimitOptions): RateLimitStage
     middleware: (next) => (request) => {
       const { from, prepare } = request
       if (from.amountPerMinute === undefined || prepare.amount === 0n) return next(request)
-      const nowMs = options.now()
+      const nowMs = request.hop.receivedMs
       const bucket = bucketFor(state, from, from.amountPerMinute, nowMs)
       if (bucket !== undefined && !bucket.take(prepare.amount, nowMs)) {
         return Promise.resolve(reject(IlpErrorCode.T05_RATE_LIMITED, options.self.address, `more than ${from.amountPerMinute} per minute`))

@@ -19,7 +19,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { RunOptions, RunResult } from './loadgen.js'
 
@@ -179,12 +179,12 @@ async function loadgenRole(role: string, args: Record<string, string>): Promise<
     }
     case 'sender-btp': {
       const s = await lg.startBtpSender(args.url!, args.destination!)
-      onParent({ run: async (m) => ({ kind: 'result', result: await s.run(m.options as RunOptions) }) })
+      onParent({ usage, run: async (m) => ({ kind: 'result', result: await s.run(m.options as RunOptions) }) })
       return send({ kind: 'ready' })
     }
     case 'sender-http': {
       const s = lg.startHttpSender(args.url!, TOKEN, args.destination!, args.contentType)
-      onParent({ run: async (m) => ({ kind: 'result', result: await s.run(m.options as RunOptions) }) })
+      onParent({ usage, run: async (m) => ({ kind: 'result', result: await s.run(m.options as RunOptions) }) })
       return send({ kind: 'ready' })
     }
   }
@@ -195,7 +195,7 @@ async function child(role: string, args: Record<string, string>): Promise<void> 
   if (role === 'router-ours') return routerOurs(args.transport as 'btp' | 'http', args.receiverUrl, args.store ?? 'memory')
   if (role === 'router-js') return routerJs(args.transport as 'btp' | 'http', args.receiverUrl)
   if (role === 'our-link-only') return ourLinkOnly(args.transport as 'btp' | 'http')
-  if (!['sender-btp', 'sender-http'].includes(role)) onParent({})
+  if (!['sender-btp', 'sender-http'].includes(role)) onParent({ usage })
   return loadgenRole(role, args)
 }
 
@@ -298,18 +298,25 @@ async function startPath(name: string, transport: 'btp' | 'http'): Promise<Path>
 interface Sample {
   result: RunResult
   cpuUsPerPacket: number
+  /** CPU of every process of the path (sender, router, receiver) per packet. */
+  allCpuUsPerPacket: number
   maxRssKb: number
 }
 
+const cpuOf = async (procs: Proc[]): Promise<number[]> => Promise.all(procs.map(async (p) => (await p.ask({ kind: 'usage' }, 'usage')).cpuUs as number))
+
 async function measure(path: Path, inFlight: number): Promise<Sample> {
-  const before = path.router ? await path.router.ask({ kind: 'usage' }, 'usage') : undefined
+  const before = await cpuOf(path.procs)
+  const routerBefore = path.router ? await path.router.ask({ kind: 'usage' }, 'usage') : undefined
   const options: RunOptions = { inFlight, warmupMs: WARMUP_MS, durationMs: DURATION_MS }
   const { result } = (await path.sender.ask({ kind: 'run', options }, 'result')) as unknown as { result: RunResult }
-  const after = path.router ? await path.router.ask({ kind: 'usage' }, 'usage') : undefined
+  const routerAfter = path.router ? await path.router.ask({ kind: 'usage' }, 'usage') : undefined
+  const after = await cpuOf(path.procs)
   // CPU over warmup + measurement, divided by the packets of both (the warmup runs at the same rate).
   const packetsIncludingWarmup = result.packets * ((WARMUP_MS + DURATION_MS) / DURATION_MS)
-  const cpuUsPerPacket = before && after ? ((after.cpuUs as number) - (before.cpuUs as number)) / packetsIncludingWarmup : NaN
-  return { result, cpuUsPerPacket, maxRssKb: after ? (after.maxRssKb as number) : NaN }
+  const cpuUsPerPacket = routerBefore && routerAfter ? ((routerAfter.cpuUs as number) - (routerBefore.cpuUs as number)) / packetsIncludingWarmup : NaN
+  const allCpuUs = after.reduce((sum, cpu, i) => sum + cpu - before[i]!, 0)
+  return { result, cpuUsPerPacket, allCpuUsPerPacket: allCpuUs / packetsIncludingWarmup, maxRssKb: routerAfter ? (routerAfter.maxRssKb as number) : NaN }
 }
 
 const median = (xs: number[]): number => {
@@ -345,9 +352,18 @@ async function benchTransport(transport: 'btp' | 'http'): Promise<void> {
 }
 
 function printTable(transport: string, names: string[], samples: Map<string, Sample[]>): void {
+  printRates(transport, names, samples)
+  const cores = availableParallelism()
+  console.log(
+    `all CPU/packet: user + system time of every process of the path (sender, router, receiver) per packet; ` +
+      `${cores} cores carry at most ${cores} s of CPU per second, so ${cores} × 1,000,000 / (all CPU/packet) packets/s.`,
+  )
+}
+
+function printRates(transport: string, names: string[], samples: Map<string, Sample[]>): void {
   console.log(`\n${transport === 'btp' ? 'BTP over WebSocket' : 'ILP over HTTP (sync)'}: sender → router → receiver, medians of ${RUNS} interleaved runs of ${DURATION_MS} ms`)
-  console.log('| router | in flight | packets/s | p50 | p99 | router CPU/packet | router peak RSS | vs ilp-connector | vs bare link |')
-  console.log('|---|---|---|---|---|---|---|---|---|')
+  console.log('| router | in flight | packets/s | p50 | p99 | router CPU/packet | all CPU/packet | router peak RSS | vs ilp-connector | vs bare link |')
+  console.log('|---|---|---|---|---|---|---|---|---|---|')
   for (const inFlight of IN_FLIGHT) {
     const rate = (name: string) => median((samples.get(`${name}|${inFlight}`) ?? []).map((s) => s.result.packetsPerSecond))
     for (const name of names) {
@@ -356,11 +372,12 @@ function printTable(transport: string, names: string[], samples: Map<string, Sam
       const p50 = median(list.map((s) => s.result.p50Us))
       const p99 = median(list.map((s) => s.result.p99Us))
       const cpu = median(list.map((s) => s.cpuUsPerPacket))
+      const allCpu = median(list.map((s) => s.allCpuUsPerPacket))
       const rss = Math.max(...list.map((s) => s.maxRssKb))
       const vsJs = isOurs(name) ? `${fmt(pps / rate('ilp-connector'), 1)}×` : ''
       const vsBare = name === 'bare link' ? '' : `${fmt((100 * pps) / rate('bare link'))}%`
       console.log(
-        `| ${name} | ${inFlight} | ${fmt(pps)} | ${fmt(p50)} µs | ${fmt(p99)} µs | ${fmt(cpu)} µs | ${Number.isFinite(rss) ? fmt(rss / 1024) + ' MB' : '–'} | ${vsJs} | ${vsBare} |`,
+        `| ${name} | ${inFlight} | ${fmt(pps)} | ${fmt(p50)} µs | ${fmt(p99)} µs | ${fmt(cpu)} µs | ${fmt(allCpu, 1)} µs | ${Number.isFinite(rss) ? fmt(rss / 1024) + ' MB' : '–'} | ${vsJs} | ${vsBare} |`,
       )
     }
   }

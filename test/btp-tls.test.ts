@@ -35,9 +35,14 @@ test('over TLS both ends read whole binary frames themselves; control frames sti
     ws.on('error', () => undefined)
     // Echo each message back, reversed, so the answer is not the bytes sent. As in the BTP session, messages
     // come from the fast reader or, after a control frame in the same read, from ws.
-    const echo = (data: Uint8Array, _count?: number): void => ws.send(Buffer.from(data).reverse())
+    const echo = (data: Uint8Array): void => ws.send(Buffer.from(data).reverse())
     ws.on('message', (data, isBinary) => isBinary && echo(data as Buffer))
-    installed.push(readBinaryFramesFast(ws, (data) => echo(data, fastOnServer++)))
+    installed.push(
+      readBinaryFramesFast(ws, (data) => {
+        fastOnServer++
+        echo(data)
+      }),
+    )
   })
 
   const client = new WebSocket(`wss://127.0.0.1:${(server.address() as AddressInfo).port}`, { ca: cert, perMessageDeflate: false })
@@ -45,7 +50,12 @@ test('over TLS both ends read whole binary frames themselves; control frames sti
   const echoes: string[] = []
   const onEcho = (data: Uint8Array): number => echoes.push(Buffer.from(data).toString())
   client.on('message', (data, isBinary) => isBinary && onEcho(data as Buffer))
-  installed.push(readBinaryFramesFast(client, (data) => onEcho(data) + fastOnClient++))
+  installed.push(
+    readBinaryFramesFast(client, (data) => {
+      fastOnClient++
+      onEcho(data)
+    }),
+  )
   let pongs = 0
   client.on('pong', () => pongs++)
 

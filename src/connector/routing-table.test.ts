@@ -113,3 +113,25 @@ describe('routing table', () => {
     assert.equal(t.lookup('g.a.very.long.prefix.x')?.nextHop, 'a')
   })
 })
+
+describe('routing table: the repeated lookup', () => {
+  test('a destination looked up again sees every change to the table in between', () => {
+    const t = createRoutingTable()
+    const destination = 'g.a.b.c'
+    assert.equal(t.lookup(destination), undefined)
+    t.add({ prefix: 'g', nextHop: 'g', source: 'static' })
+    assert.equal(t.lookup(destination)?.nextHop, 'g')
+    t.add({ prefix: 'g.a.b', nextHop: 'ab', source: 'ccp' })
+    assert.equal(t.lookup(destination)?.nextHop, 'ab')
+    t.add({ prefix: 'g.a.b', nextHop: 'ab-static', source: 'static' })
+    assert.equal(t.lookup(destination)?.nextHop, 'ab-static', 'a better source for the same prefix')
+    t.add({ prefix: 'g.a.b', nextHop: 'ab-static-2', source: 'static' })
+    assert.equal(t.lookup(destination)?.nextHop, 'ab-static-2', 'the same source replaced')
+    t.remove('g.a.b', 'static')
+    assert.equal(t.lookup(destination)?.nextHop, 'ab')
+    t.removeNextHop('ab')
+    assert.equal(t.lookup(destination)?.nextHop, 'g')
+    assert.equal(t.lookup('g.x')?.nextHop, 'g')
+    assert.equal(t.lookup(destination)?.nextHop, 'g', 'after another destination in between')
+  })
+})

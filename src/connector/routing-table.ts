@@ -74,6 +74,13 @@ export function createRoutingTable(): RoutingTable {
   let count = 0
   /** Longest prefix length present, so lookup never tries longer substrings than can match. */
   let longestPrefix = 0
+  /**
+   * The last lookup and its answer, dropped on every change to the table. Packets come in runs to one
+   * destination (a STREAM connection, a busy peer), and the decoder hands out the same string for a repeated
+   * address, so a hit is one comparison instead of slicing prefixes and hashing them.
+   */
+  let lastDestination: string | undefined
+  let lastRoute: Route | undefined
 
   function notify(prefix: string, before: Route | undefined): void {
     const after = entries.get(prefix)?.routes[0]
@@ -89,6 +96,7 @@ export function createRoutingTable(): RoutingTable {
 
   function add(route: Route): void {
     checkPrefix(route.prefix)
+    lastDestination = undefined
     const frozen: Route = Object.freeze({ ...route, ...(route.path ? { path: Object.freeze([...route.path]) } : {}) })
     let entry = entries.get(route.prefix)
     const before = entry?.routes[0]
@@ -113,6 +121,7 @@ export function createRoutingTable(): RoutingTable {
     if (entry === undefined) return false
     const at = entry.routes.findIndex((r) => r.source === source)
     if (at < 0) return false
+    lastDestination = undefined
     const before = entry.routes[0]
     entry.routes.splice(at, 1)
     count--
@@ -134,6 +143,14 @@ export function createRoutingTable(): RoutingTable {
   }
 
   function lookup(destination: string): Route | undefined {
+    if (destination === lastDestination) return lastRoute
+    const route = longestMatch(destination)
+    lastDestination = destination
+    lastRoute = route
+    return route
+  }
+
+  function longestMatch(destination: string): Route | undefined {
     // Try the destination itself, then each shorter whole-segment prefix, then the default route.
     let end = destination.length <= longestPrefix ? destination.length : destination.lastIndexOf('.', longestPrefix)
     while (end > 0) {

@@ -121,6 +121,7 @@ export function createBtpSession(ws: WebSocket, options: BtpSessionOptions): Btp
 
   /** Writes the queued frames now; the scheduled end-of-turn flush, if any, stays scheduled. */
   function write(): void {
+    if (queue.length === 0) return // all written already, when the batch filled up before the end of the turn
     const socket = (ws as unknown as { _socket?: Socket })._socket
     if (ws.readyState === ws.OPEN && socket !== undefined) socket.write(encodeFrames(queue, options.masked))
     queue.length = 0 // encodeFrames copied the frames

@@ -228,12 +228,29 @@ export function encodeBtpPacket(packet: BtpPacket, options: BtpEncodeOptions = {
  * protocolData entry is `{ilp, octet-stream, packet}`. Same bytes as `encodeBtpPacket`, without the objects.
  */
 export function encodeBtpIlp(type: BtpPacketType.Message | BtpPacketType.Response, requestId: number, ilp: Uint8Array): Uint8Array {
-  // count `01 01` + name `03 'ilp'` + contentType `00` + data
-  const contentsLength = 7 + lengthPrefixSize(ilp.length) + ilp.length
-  const { bytes, at } = envelope(type, requestId, contentsLength)
-  bytes.set(ILP_ENTRY_HEADER, at)
-  writeOctets(bytes, at + ILP_ENTRY_HEADER.length, ilp)
+  const bytes: Uint8Array = Buffer.allocUnsafe(btpIlpLength(ilp.length))
+  writeBtpIlp(bytes, 0, type, requestId, ilp)
   return bytes
+}
+
+/** Bytes of an `encodeBtpIlp` packet around `ilpLength` bytes of ILP. */
+export function btpIlpLength(ilpLength: number): number {
+  // count `01 01` + name `03 'ilp'` + contentType `00` + data
+  const contentsLength = 7 + lengthPrefixSize(ilpLength) + ilpLength
+  return 5 + lengthPrefixSize(contentsLength) + contentsLength
+}
+
+/** Writes the `encodeBtpIlp` packet into `out` at `at` (exactly btpIlpLength(ilp.length) bytes). */
+export function writeBtpIlp(out: Uint8Array, at: number, type: BtpPacketType.Message | BtpPacketType.Response, requestId: number, ilp: Uint8Array): void {
+  checkRequestId(requestId)
+  out[at] = type
+  out[at + 1] = requestId >>> 24
+  out[at + 2] = (requestId >>> 16) & 0xff
+  out[at + 3] = (requestId >>> 8) & 0xff
+  out[at + 4] = requestId & 0xff
+  at = writeLength(out, at + 5, 7 + lengthPrefixSize(ilp.length) + ilp.length)
+  out.set(ILP_ENTRY_HEADER, at)
+  writeOctets(out, at + ILP_ENTRY_HEADER.length, ilp)
 }
 
 const ILP_ENTRY_HEADER = new Uint8Array([0x01, 0x01, 0x03, 0x69, 0x6c, 0x70, BtpContentType.ApplicationOctetStream])

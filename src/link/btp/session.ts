@@ -25,7 +25,8 @@ import {
   BtpPacketType,
   decodeBtpPacket,
   duplicateProtocolName,
-  encodeBtpIlp,
+  btpIlpLength,
+  writeBtpIlp,
   encodeBtpPacket,
   primaryIlpData,
   type BtpError,
@@ -43,7 +44,7 @@ import {
   BTP_TICK_MS,
 } from './limits.js'
 import { RequestTable } from './requests.js'
-import { encodeFrames } from './ws-frames.js'
+import { FrameBatch } from './ws-frames.js'
 import { readBinaryFramesFast } from './ws-reader.js'
 
 export interface BtpLimits {
@@ -110,8 +111,7 @@ export function createBtpSession(ws: WebSocket, options: BtpSessionOptions): Btp
   const pending = new RequestTable<Pending>(limits.outgoingInFlightMax, Math.random() * 0x1_0000_0000)
   let state: 'open' | 'closed' = 'open'
   let incomingInFlight = 0
-  const queue: Uint8Array[] = []
-  let queuedBytes = 0
+  const batch = new FrameBatch(options.masked)
   let flushScheduled = false
   let lastPingAt = now()
   let lastTickAt = lastPingAt
@@ -121,11 +121,11 @@ export function createBtpSession(ws: WebSocket, options: BtpSessionOptions): Btp
 
   /** Writes the queued frames now; the scheduled end-of-turn flush, if any, stays scheduled. */
   function write(): void {
-    if (queue.length === 0) return // all written already, when the batch filled up before the end of the turn
+    if (batch.frames === 0) return // all written already, when the batch filled up before the end of the turn
+    const parts = batch.take()
     const socket = (ws as unknown as { _socket?: Socket })._socket
-    if (ws.readyState === ws.OPEN && socket !== undefined) socket.write(encodeFrames(queue, options.masked))
-    queue.length = 0 // encodeFrames copied the frames
-    queuedBytes = 0
+    if (ws.readyState !== ws.OPEN || socket === undefined) return
+    for (const part of parts) socket.write(part)
   }
 
   function flush(): void {
@@ -133,14 +133,31 @@ export function createBtpSession(ws: WebSocket, options: BtpSessionOptions): Btp
     write()
   }
 
-  function enqueue(frame: Uint8Array): void {
-    queue.push(frame)
-    queuedBytes += frame.length
-    if (queue.length >= limits.flushFrames) return write()
+  /** A frame was queued: it goes out at the end of this turn of the event loop, or at once when the batch is full. */
+  function scheduleWrite(): void {
+    if (batch.frames >= limits.flushFrames) return write()
     if (!flushScheduled) {
       flushScheduled = true
       setImmediate(flush)
     }
+  }
+
+  function enqueue(frame: Uint8Array): void {
+    batch.add(frame)
+    scheduleWrite()
+  }
+
+  /** The hot path: an `ilp` Message or Response encoded straight into the batch. */
+  function enqueueIlp(type: BtpPacketType.Message | BtpPacketType.Response, requestId: number, ilp: Uint8Array): void {
+    const at = batch.begin(btpIlpLength(ilp.length))
+    try {
+      writeBtpIlp(batch.out, at, type, requestId, ilp)
+    } catch (err) {
+      batch.cancel()
+      throw err
+    }
+    batch.end()
+    scheduleWrite()
   }
 
   function sendError(requestId: number, code: string, name: string, message: string): void {
@@ -170,11 +187,11 @@ export function createBtpSession(ws: WebSocket, options: BtpSessionOptions): Btp
     if (pending.size >= limits.outgoingInFlightMax) {
       return Promise.reject(new LinkError('LINK_OVERLOADED', `${limits.outgoingInFlightMax} packets already in flight`))
     }
-    if (ws.bufferedAmount + queuedBytes > limits.sendBufferMaxBytes) {
+    if (ws.bufferedAmount + batch.bytes > limits.sendBufferMaxBytes) {
       return Promise.reject(new LinkError('LINK_OVERLOADED', 'the peer is not reading its socket'))
     }
     const requestId = pending.freeId()
-    const frame = encodeBtpIlp(BtpPacketType.Message, requestId, packetBytes(prepare))
+    const ilp = packetBytes(prepare) // throws here, before anything is queued, for a Prepare that cannot be encoded
     // The clock as of the last tick: the request timeout is a backstop (35 s) and ticks are 100 ms apart, so
     // reading the clock per packet would buy nothing.
     const deadline = Math.min(prepare.expiresAt.getTime(), lastTickAt + limits.requestTimeoutMs)
@@ -186,7 +203,7 @@ export function createBtpSession(ws: WebSocket, options: BtpSessionOptions): Btp
         signal.addEventListener('abort', entry.onAbort, { once: true })
       }
       pending.add(entry)
-      enqueue(frame)
+      enqueueIlp(BtpPacketType.Message, requestId, ilp)
     })
   }
 
@@ -216,7 +233,7 @@ export function createBtpSession(ws: WebSocket, options: BtpSessionOptions): Btp
 
   function answer(requestId: number, reply: IlpReply): void {
     incomingInFlight--
-    if (state === 'open') enqueue(encodeBtpIlp(BtpPacketType.Response, requestId, packetBytes(reply)))
+    if (state === 'open') enqueueIlp(BtpPacketType.Response, requestId, packetBytes(reply))
   }
 
   function fail(requestId: number, err: unknown): void {

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
-import { encodeFrames, framesSize } from './ws-frames.js'
+import { FrameBatch, encodeFrames, framesSize } from './ws-frames.js'
 
 /** ws's own frame parser: what a peer running ws reads from our bytes. */
 interface WsReceiver {
@@ -57,4 +57,33 @@ test('the masking key changes from frame to frame and the payload does not show 
 
 test('no frames: an empty write', () => {
   assert.equal(encodeFrames([], true).length, 0)
+})
+
+test('a batch that outgrows its memory comes out in parts that read back in order; a cancelled frame leaves nothing', () => {
+  for (const masked of [false, true]) {
+    const batch = new FrameBatch(masked)
+    const sent: Uint8Array[] = []
+    for (let i = 0; i < 60; i++) {
+      const payload = new Uint8Array(1000 + i).fill(i)
+      if (i % 10 === 5) {
+        batch.begin(payload.length)
+        batch.cancel() // as when a payload cannot be encoded after its header was written
+      }
+      batch.add(payload)
+      sent.push(payload)
+    }
+    assert.equal(batch.frames, 60)
+    assert.equal(batch.bytes, framesSize(sent, masked))
+    const parts = batch.take()
+    assert.ok(parts.length > 1, 'more than one slab')
+    assert.equal(batch.bytes, 0)
+    const { messages, errors } = readBack(Buffer.concat(parts), masked)
+    assert.deepEqual(errors, [])
+    assert.deepEqual(messages.map((m) => new Uint8Array(m)), sent)
+    // The batch goes on after a take, without touching what was handed over.
+    const handedOver = Buffer.concat(parts)
+    batch.add(new Uint8Array([1, 2, 3]))
+    assert.deepEqual(Buffer.concat(parts), handedOver)
+    assert.equal(batch.take().reduce((n, p) => n + p.length, 0), framesSize([new Uint8Array(3)], masked))
+  }
 })

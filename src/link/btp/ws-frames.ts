@@ -1,12 +1,14 @@
 /**
- * WebSocket binary data frames (RFC 6455 §5.2), many written to the socket as one buffer.
+ * WebSocket binary data frames (RFC 6455 §5.2), gathered into batches that go to the socket in one write.
  *
  * Why our own, beside `ws`: ws frames each message on its own, with two socket writes per message (header and
  * payload) through the stream machinery, and on a connector's packet path that was a large part of the link's
- * cost. A BTP session writes its batch of frames here in one write instead. ws still does everything else:
- * the handshake, reading and parsing frames, ping/pong/close. Its sender never holds data of ours in a queue
- * between our writes, because it queues only while compressing or reading a Blob, and BTP sockets have
- * compression off and send no Blobs; so frames keep their order on the socket.
+ * cost. A BTP session gathers its frames in a FrameBatch instead: each frame's header and payload are written
+ * straight into the batch's memory (a BTP packet is encoded in place, not built and then copied), and the batch
+ * goes out in one write. ws still does everything else: the handshake, reading and parsing frames,
+ * ping/pong/close. Its sender never holds data of ours in a queue between our writes, because it queues only
+ * while compressing or reading a Blob, and BTP sockets have compression off and send no Blobs; so frames keep
+ * their order on the socket.
  *
  * Clients mask every frame with a fresh random key (§5.3: unpredictable, from a strong source); servers never
  * mask (§5.1).
@@ -19,37 +21,22 @@ const MASK_BIT = 0x80
 const MASK_KEY_LENGTH = 4
 /** Random bytes drawn at once for masking keys (as ws does: one system call per 2048 frames). */
 const KEY_POOL_BYTES = 8 * 1024
+/**
+ * Memory a batch is written into. Regions are handed to the socket once and never written again; a new slab
+ * is taken when one is full, and an old one is freed when its last write is done. Sized for a batch of 48
+ * frames of a few hundred bytes.
+ */
+const SLAB_BYTES = 32 * 1024
 
 let keyPool = Buffer.alloc(0)
 let keyAt = KEY_POOL_BYTES
-
-/**
- * Batches are cut from shared slabs, each region handed out once, as Node's Buffer pool does for small
- * buffers: a batch of 48 frames (~7 KB) is past that pool's limit, and an ArrayBuffer of its own per write
- * showed in the profile (allocation, then sweeping by the GC). A slab is freed when its last batch is written.
- */
-const SLAB_BYTES = 64 * 1024
-const SLAB_MAX_REGION = SLAB_BYTES / 4
-let slab = new ArrayBuffer(0)
-let slabAt = 0
-
-function allocOut(size: number): Buffer {
-  if (size > SLAB_MAX_REGION) return Buffer.allocUnsafe(size)
-  if (slabAt + size > slab.byteLength) {
-    slab = new ArrayBuffer(SLAB_BYTES)
-    slabAt = 0
-  }
-  const out = Buffer.from(slab, slabAt, size)
-  slabAt = (slabAt + size + 7) & ~7
-  return out
-}
 
 function headerLength(payloadLength: number, masked: boolean): number {
   const base = payloadLength < 126 ? 2 : payloadLength < 0x1_0000 ? 4 : 10
   return masked ? base + MASK_KEY_LENGTH : base
 }
 
-/** Bytes of the frames of `payloads` as one buffer. */
+/** Bytes of the frames of `payloads`. */
 export function framesSize(payloads: readonly Uint8Array[], masked: boolean): number {
   let size = 0
   for (const p of payloads) size += headerLength(p.length, masked) + p.length
@@ -71,51 +58,118 @@ function writeHeader(out: Buffer, at: number, length: number, masked: boolean): 
     out.writeUInt32BE(length >>> 0, at + 4)
     at += 8
   }
+  if (masked) {
+    if (keyAt + MASK_KEY_LENGTH > KEY_POOL_BYTES) {
+      keyPool = randomFillSync(Buffer.allocUnsafe(KEY_POOL_BYTES))
+      keyAt = 0
+    }
+    out[at] = keyPool[keyAt]!
+    out[at + 1] = keyPool[keyAt + 1]!
+    out[at + 2] = keyPool[keyAt + 2]!
+    out[at + 3] = keyPool[keyAt + 3]!
+    keyAt += MASK_KEY_LENGTH
+    at += MASK_KEY_LENGTH
+  }
   return at
 }
 
-function writeMaskedPayload(out: Buffer, at: number, payload: Uint8Array): number {
-  if (keyAt + MASK_KEY_LENGTH > KEY_POOL_BYTES) {
-    keyPool = randomFillSync(Buffer.allocUnsafe(KEY_POOL_BYTES))
-    keyAt = 0
+/** XORs `out[start..end)` with the 4-byte key just before `start`. */
+function mask(out: Buffer, start: number, end: number): void {
+  const k0 = out[start - 4]!
+  const k1 = out[start - 3]!
+  const k2 = out[start - 2]!
+  const k3 = out[start - 1]!
+  let i = start
+  for (; i + 4 <= end; i += 4) {
+    out[i]! ^= k0
+    out[i + 1]! ^= k1
+    out[i + 2]! ^= k2
+    out[i + 3]! ^= k3
   }
-  const k0 = keyPool[keyAt]!
-  const k1 = keyPool[keyAt + 1]!
-  const k2 = keyPool[keyAt + 2]!
-  const k3 = keyPool[keyAt + 3]!
-  keyAt += MASK_KEY_LENGTH
-  out[at] = k0
-  out[at + 1] = k1
-  out[at + 2] = k2
-  out[at + 3] = k3
-  at += MASK_KEY_LENGTH
-  const n = payload.length
-  let i = 0
-  for (; i + 4 <= n; i += 4) {
-    out[at + i] = payload[i]! ^ k0
-    out[at + i + 1] = payload[i + 1]! ^ k1
-    out[at + i + 2] = payload[i + 2]! ^ k2
-    out[at + i + 3] = payload[i + 3]! ^ k3
-  }
-  // At most three bytes left, at key positions 0, 1, 2 (i is a multiple of 4).
-  if (i < n) out[at + i] = payload[i]! ^ k0
-  if (i + 1 < n) out[at + i + 1] = payload[i + 1]! ^ k1
-  if (i + 2 < n) out[at + i + 2] = payload[i + 2]! ^ k2
-  return at + n
+  // At most three bytes left, at key positions 0, 1, 2 (i - start is a multiple of 4).
+  if (i < end) out[i]! ^= k0
+  if (i + 1 < end) out[i + 1]! ^= k1
+  if (i + 2 < end) out[i + 2]! ^= k2
 }
 
-/** The frames of `payloads`, in order, in one buffer: what goes on the socket. Masked when `masked` (clients). */
-export function encodeFrames(payloads: readonly Uint8Array[], masked: boolean): Buffer {
-  const out = allocOut(framesSize(payloads, masked))
-  let at = 0
-  for (const payload of payloads) {
-    at = writeHeader(out, at, payload.length, masked)
-    if (masked) {
-      at = writeMaskedPayload(out, at, payload)
-    } else {
-      out.set(payload, at)
-      at += payload.length
-    }
+/**
+ * Frames waiting for one socket write. `begin(n)` writes a frame header for `n` payload bytes and returns where
+ * the payload goes in `out`; the caller writes exactly `n` bytes there and calls `end()` (or `cancel()`).
+ * `add(payload)` does all three. `take()` hands over the batch (usually one buffer; more when it outgrew a slab).
+ */
+export class FrameBatch {
+  private slab: Buffer = Buffer.alloc(0)
+  /** Where the batch starts in the slab, and where the next frame goes. */
+  private start = 0
+  private at = 0
+  /** The open frame: it starts at frameAt, its payload is [payloadAt, at). */
+  private frameAt = 0
+  private payloadAt = 0
+  /** Parts of the batch left in earlier slabs. */
+  private readonly earlier: Buffer[] = []
+  private earlierBytes = 0
+  frames = 0
+
+  constructor(private readonly masked: boolean) {}
+
+  /** The memory frames are written into (valid until the next `begin`). */
+  get out(): Buffer {
+    return this.slab
   }
-  return out
+
+  /** Bytes in the batch. */
+  get bytes(): number {
+    return this.earlierBytes + this.at - this.start
+  }
+
+  begin(payloadLength: number): number {
+    const size = headerLength(payloadLength, this.masked) + payloadLength
+    if (this.at + size > this.slab.length) {
+      if (this.at > this.start) {
+        const part = this.slab.subarray(this.start, this.at)
+        this.earlier.push(part)
+        this.earlierBytes += part.length
+      }
+      this.slab = Buffer.allocUnsafe(Math.max(SLAB_BYTES, size))
+      this.start = this.at = 0
+    }
+    this.frameAt = this.at
+    this.payloadAt = writeHeader(this.slab, this.at, payloadLength, this.masked)
+    this.at = this.payloadAt + payloadLength
+    return this.payloadAt
+  }
+
+  end(): void {
+    if (this.masked) mask(this.slab, this.payloadAt, this.at)
+    this.frames++
+  }
+
+  /** Drops the frame begun last (its payload could not be written). */
+  cancel(): void {
+    this.at = this.frameAt
+  }
+
+  add(payload: Uint8Array): void {
+    const at = this.begin(payload.length) // first: it may move to a new slab
+    this.slab.set(payload, at)
+    this.end()
+  }
+
+  /** The batch's bytes, in order, to be written as they are; the batch is empty afterwards. */
+  take(): Buffer[] {
+    const parts = this.earlier.splice(0)
+    if (this.at > this.start) parts.push(this.slab.subarray(this.start, this.at))
+    this.start = this.at
+    this.earlierBytes = 0
+    this.frames = 0
+    return parts
+  }
+}
+
+/** The frames of `payloads`, in order, in one buffer. Masked when `masked` (clients). */
+export function encodeFrames(payloads: readonly Uint8Array[], masked: boolean): Buffer {
+  const batch = new FrameBatch(masked)
+  for (const payload of payloads) batch.add(payload)
+  const parts = batch.take()
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts)
 }

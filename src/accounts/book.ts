@@ -167,11 +167,13 @@ export function createBook(initial: Iterable<[string, bigint]> = []): Book {
       for (let i = 1; i < holds.length; i++) {
         for (let j = 0; j < i; j++) if (holds[j] === holds[i]) throw new LedgerError('LEDGER_INVALID_COMMIT', 'the same hold twice in one commit')
       }
+      // Every hold checked before any is applied, so a bad list changes nothing.
       for (const hold of holds) if (!BookHold.isLive(hold, owner)) throw notLive(hold)
       const legs: Leg[] = []
-      for (const hold of holds) {
+      for (const hold of holds as readonly BookHold[]) {
         const delta = hold.direction === 'incoming' ? -hold.amount : hold.amount
-        consume(hold).balance += delta
+        liveCount--
+        BookHold.consume(hold).balance += delta
         legs.push({ accountId: hold.accountId, delta })
       }
       return legs

@@ -15,10 +15,10 @@
  */
 import { randomFillSync } from 'node:crypto'
 
-/** FIN set, opcode 2 (binary): every BTP message is one unfragmented binary frame. */
-const FIN_BINARY = 0x82
-const MASK_BIT = 0x80
-const MASK_KEY_LENGTH = 4
+/** FIN set, no reserved bits, opcode 2 (binary): every BTP message is one unfragmented binary frame. */
+export const FIN_BINARY = 0x82
+export const MASK_BIT = 0x80
+export const MASK_KEY_LENGTH = 4
 /** Random bytes drawn at once for masking keys (as ws does: one system call per 2048 frames). */
 const KEY_POOL_BYTES = 8 * 1024
 /**
@@ -73,8 +73,8 @@ function writeHeader(out: Buffer, at: number, length: number, masked: boolean): 
   return at
 }
 
-/** XORs `out[start..end)` with the 4-byte key just before `start`. */
-function mask(out: Buffer, start: number, end: number): void {
+/** XORs `out[start..end)` with the 4-byte key just before `start` (§5.3): masks, and unmasks, a payload in place. */
+export function xorMask(out: Uint8Array, start: number, end: number): void {
   const k0 = out[start - 4]!
   const k1 = out[start - 3]!
   const k2 = out[start - 2]!
@@ -140,7 +140,7 @@ export class FrameBatch {
   }
 
   end(): void {
-    if (this.masked) mask(this.slab, this.payloadAt, this.at)
+    if (this.masked) xorMask(this.slab, this.payloadAt, this.at)
     this.frames++
   }
 

@@ -15,6 +15,7 @@
  */
 import type { Socket } from 'node:net'
 import type { WebSocket } from 'ws'
+import { FIN_BINARY, MASK_BIT, MASK_KEY_LENGTH, xorMask } from './ws-frames.js'
 
 /** The parts of ws's Receiver read here (ws 8, lib/receiver.js). */
 interface WsReceiver {
@@ -37,9 +38,6 @@ interface WsInternals {
 /** ws's receiver state between frames (GET_INFO). */
 const WS_GET_INFO = 0
 const OPCODE_CLOSE = 0x08
-/** FIN set, no reserved bits, opcode 2 (binary). */
-const FIN_BINARY = 0x82
-const MASK_BIT = 0x80
 const LENGTH_16 = 126
 const LENGTH_64 = 127
 
@@ -54,23 +52,6 @@ function isReceiver(r: unknown): r is WsReceiver {
     typeof x._opcode === 'number' &&
     typeof x._maxPayload === 'number'
   )
-}
-
-function unmask(b: Uint8Array, keyAt: number, start: number, end: number): void {
-  const k0 = b[keyAt]!
-  const k1 = b[keyAt + 1]!
-  const k2 = b[keyAt + 2]!
-  const k3 = b[keyAt + 3]!
-  let i = start
-  for (; i + 4 <= end; i += 4) {
-    b[i]! ^= k0
-    b[i + 1]! ^= k1
-    b[i + 2]! ^= k2
-    b[i + 3]! ^= k3
-  }
-  if (i < end) b[i]! ^= k0
-  if (i + 1 < end) b[i + 1]! ^= k1
-  if (i + 2 < end) b[i + 2]! ^= k2
 }
 
 /**
@@ -128,11 +109,10 @@ export function readBinaryFramesFast(ws: WebSocket, onBinary: (data: Uint8Array)
         return toWs(chunk.subarray(at)) // past 64 KiB: ws applies its limits
       }
       if (maxPayload > 0 && length > maxPayload) return toWs(chunk.subarray(at))
-      const keyAt = at + headerLength
-      const start = maskBit === 0 ? keyAt : keyAt + 4
+      const start = maskBit === 0 ? at + headerLength : at + headerLength + MASK_KEY_LENGTH
       const end = start + length
       if (end > n) break
-      if (maskBit !== 0) unmask(bytes, keyAt, start, end)
+      if (maskBit !== 0) xorMask(bytes, start, end) // the key is the 4 bytes before the payload
       at = end
       onBinary(bytes.subarray(start, end))
       // The handler closed the connection: ws takes what is left (it reads up to the peer's close frame).

@@ -183,7 +183,7 @@ async function loadgenRole(role: string, args: Record<string, string>): Promise<
       return send({ kind: 'ready' })
     }
     case 'sender-http': {
-      const s = lg.startHttpSender(args.url!, TOKEN, args.destination!, args.contentType)
+      const s = await lg.startHttpSender(args.url!, TOKEN, args.destination!, args.contentType)
       onParent({ usage, run: async (m) => ({ kind: 'result', result: await s.run(m.options as RunOptions) }) })
       return send({ kind: 'ready' })
     }

@@ -1,18 +1,17 @@
 /**
  * The lean load generator of bench/connector.ts: a minimal BTP sender and receiver speaking to the `ws`
- * package directly (no plugin, no link object), and the same for ILP over HTTP with undici and node:http, so
- * that what is measured is the router between them. Writes are batched: frames queued in one turn of the
+ * package directly (no plugin, no link object), and the same for ILP over HTTP on raw sockets (pipelined
+ * HTTP/1.1), so that what is measured is the router between them. Writes are batched: frames queued in one turn of the
  * event loop go out in one corked write. Every Prepare carries unique data (ilp-connector deduplicates).
  */
 import { createHash } from 'node:crypto'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo, Socket } from 'node:net'
+import { connect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net'
 import { performance } from 'node:perf_hooks'
-import { Pool } from 'undici'
 import { WebSocket, WebSocketServer, type RawData } from 'ws'
 import { encodeFulfill, encodePrepare } from '../src/ilp/packet.js'
 import { BtpPacketType, authMessage, encodeBtpIlp, encodeBtpPacket } from '../src/link/btp/packet.js'
 import { parseBtpUrl } from '../src/link/btp/client.js'
+import { headEnd, parseRequestHead, parseResponseHead } from '../src/link/http/http1.js'
 
 export const FULFILLMENT = new Uint8Array(32).fill(42)
 export const CONDITION = new Uint8Array(createHash('sha256').update(FULFILLMENT).digest())
@@ -239,20 +238,92 @@ function ilpLength(frame: Buffer): number {
 }
 
 // ---------------------------------------------------------------------------------------------- HTTP
+//
+// Raw HTTP/1.1 on `net` sockets: requests pipelined on a few keep-alive connections (RFC 9112 §9.3.2), all
+// written in one turn of the event loop going out in one write per socket; replies parsed in order. The
+// receiver answers every request of one read in one write.
 
+/** Connections the sender opens; packets go to the one with the fewest in flight. */
+const HTTP_SENDER_CONNECTIONS = Number(process.env.BENCH_HTTP_CONNECTIONS ?? 4)
+/** Requests in flight per sender connection (1 = no pipelining, one request at a time per connection). */
+const HTTP_SENDER_PIPELINING = Number(process.env.BENCH_HTTP_PIPELINING ?? 1000)
+
+type HttpMessage = (status: number, head: Buffer, body: Buffer) => void
+
+/** Splits a byte stream into Content-Length-framed messages (requests or responses); calls `onMessage` for each. */
+function httpMessages(kind: 'request' | 'response', onMessage: HttpMessage, onError: (why: string) => void): (chunk: Buffer) => void {
+  let carry: Buffer | undefined
+  return (chunk) => {
+    const buf = carry === undefined ? chunk : Buffer.concat([carry, chunk])
+    carry = undefined
+    let at = 0
+    while (at < buf.length) {
+      const end = headEnd(buf, at, at, buf.length)
+      if (end < 0) break
+      let length: number
+      let status = 0
+      if (kind === 'response') {
+        const head = parseResponseHead(buf, at, end)
+        if (!head.valid || head.chunked) return onError('response not framed by Content-Length')
+        status = head.status
+        length = Math.max(head.contentLength, 0)
+      } else {
+        length = Math.max(parseRequestHead(buf, at, end).contentLength, 0)
+      }
+      if (end + length > buf.length) break
+      onMessage(status, buf.subarray(at, end), buf.subarray(end, end + length))
+      at = end + length
+    }
+    if (at < buf.length) carry = buf.subarray(at)
+  }
+}
+
+/** Per-socket write batching: everything queued in one turn goes out in one write. */
+function httpBatcher(socket: Socket): (bytes: Buffer) => void {
+  let queue: Buffer[] = []
+  let scheduled = false
+  const flush = (): void => {
+    scheduled = false
+    const parts = queue
+    queue = []
+    if (!socket.destroyed) socket.write(parts.length === 1 ? parts[0]! : Buffer.concat(parts))
+  }
+  return (bytes) => {
+    queue.push(bytes)
+    if (!scheduled) {
+      scheduled = true
+      setImmediate(flush)
+    }
+  }
+}
+
+const FULFILL_RESPONSE = Buffer.concat([
+  Buffer.from(`HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: ${FULFILL.length}\r\n\r\n`, 'latin1'),
+  FULFILL,
+])
+
+/** The receiver: answers every POST with the same Fulfill, in order, one write per read. */
 export async function startHttpReceiver(): Promise<{ url: string; close(): void }> {
-  const server: Server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
-    req.on('data', () => {})
-    req.on('end', () => {
-      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': FULFILL.length })
-      res.end(FULFILL)
+  const sockets = new Set<Socket>()
+  const server = createNetServer((socket) => {
+    sockets.add(socket)
+    socket.once('close', () => sockets.delete(socket))
+    socket.setNoDelay(true)
+    let replies = 0
+    const read = httpMessages('request', () => void replies++, () => socket.destroy())
+    socket.on('data', (chunk: Buffer) => {
+      read(chunk)
+      if (replies === 0) return
+      socket.write(replies === 1 ? FULFILL_RESPONSE : Buffer.concat(Array<Buffer>(replies).fill(FULFILL_RESPONSE)))
+      replies = 0
     })
+    socket.on('error', () => {})
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/ilp`,
     close: () => {
-      server.closeAllConnections()
+      for (const socket of sockets) socket.destroy()
       server.close()
     },
   }
@@ -263,32 +334,78 @@ export interface HttpSender {
   close(): Promise<void>
 }
 
-export function startHttpSender(url: string, token: string, destination: string, contentType = 'application/octet-stream'): HttpSender {
+type Done = (ok: boolean, code?: string) => void
+
+interface SenderConnection {
+  waiting: Done[]
+  write(bytes: Buffer): void
+  socket: Socket
+}
+
+function dialHttp(url: URL, onFail: (c: SenderConnection) => void): Promise<SenderConnection> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: url.hostname, port: Number(url.port || 80), noDelay: true })
+    const c: SenderConnection = { waiting: [], write: httpBatcher(socket), socket }
+    const read = httpMessages(
+      'response',
+      (status, _head, body) => {
+        const done = c.waiting.shift()
+        if (done === undefined) return
+        if (status !== 200) return done(false, `HTTP${status}`)
+        if (body[0] === 13) return done(true)
+        done(false, body.subarray(2, 5).toString('latin1'))
+      },
+      () => socket.destroy(),
+    )
+    socket.on('data', read)
+    socket.once('connect', () => resolve(c))
+    socket.once('error', reject)
+    socket.once('close', () => onFail(c))
+  })
+}
+
+export async function startHttpSender(url: string, token: string, destination: string, contentType = 'application/octet-stream'): Promise<HttpSender> {
   const target = new URL(url)
-  const pool = new Pool(target.origin, { connections: 128, pipelining: 1, keepAliveTimeout: 60_000 })
-  const headers = { 'content-type': contentType, authorization: `Bearer ${token}` }
+  const fail = (c: SenderConnection): void => {
+    for (const done of c.waiting.splice(0)) done(false, 'NET')
+  }
+  const connections: SenderConnection[] = []
+  for (let i = 0; i < HTTP_SENDER_CONNECTIONS; i++) connections.push(await dialHttp(target, fail))
+  /** Packets waiting for a connection with room (only when every connection has HTTP_SENDER_PIPELINING in flight). */
+  const queued: (() => void)[] = []
   let counter = 0
   let template = prepareTemplate(destination)
   let templateAt = Date.now()
+  const head = (length: number): Buffer =>
+    Buffer.from(`POST ${target.pathname} HTTP/1.1\r\nHost: ${target.host}\r\nContent-Type: ${contentType}\r\nAuthorization: Bearer ${token}\r\nContent-Length: ${length}\r\n\r\n`, 'latin1')
+  let requestHead = head(template.length)
+  const leastBusy = (): SenderConnection | undefined => {
+    let best: SenderConnection | undefined
+    for (const c of connections) if (c.waiting.length < HTTP_SENDER_PIPELINING && (best === undefined || c.waiting.length < best.waiting.length)) best = c
+    return best
+  }
+  const issue = (done: Done): void => {
+    const c = leastBusy()
+    if (c === undefined) return void queued.push(() => issue(done))
+    if (Date.now() - templateAt > 1000) {
+      template = prepareTemplate(destination)
+      templateAt = Date.now()
+      requestHead = head(template.length)
+    }
+    const request = Buffer.allocUnsafe(requestHead.length + template.length)
+    requestHead.copy(request, 0)
+    request.set(template, requestHead.length)
+    stamp(request, ++counter)
+    c.waiting.push((ok, code) => {
+      done(ok, code)
+      queued.shift()?.()
+    })
+    c.write(request)
+  }
   return {
-    run: (options) =>
-      measure(options, (done) => {
-        if (Date.now() - templateAt > 1000) {
-          template = prepareTemplate(destination)
-          templateAt = Date.now()
-        }
-        const body = template.slice()
-        stamp(body, ++counter)
-        pool.request({ path: target.pathname, method: 'POST', headers, body }).then(
-          async (res) => {
-            const reply = Buffer.from(await res.body.arrayBuffer())
-            if (res.statusCode !== 200) return done(false, `HTTP${res.statusCode}`)
-            if (reply[0] === 13) return done(true)
-            done(false, reply.subarray(2, 5).toString('latin1'))
-          },
-          () => done(false, 'NET'),
-        )
-      }),
-    close: () => pool.destroy(),
+    run: (options) => measure(options, issue),
+    close: async () => {
+      for (const c of connections) c.socket.destroy()
+    },
   }
 }

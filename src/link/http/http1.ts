@@ -1,0 +1,137 @@
+/**
+ * The small part of HTTP/1.1 (RFC 9112) that ILP over HTTP needs on its fast paths: message heads with
+ * Content-Length bodies, read from a byte stream that may carry many pipelined messages or cut one anywhere.
+ * Anything outside that common case is reported as such, never guessed at: the server hands the connection to
+ * node:http, the client fails the connection.
+ */
+
+/** Largest message head (start line + fields), as node:http's default `maxHeaderSize`. */
+export const HTTP_HEAD_MAX_BYTES = 16 * 1024
+
+const HEAD_END = Buffer.from('\r\n\r\n', 'latin1')
+
+/** Where the head that starts at `from` ends (index after its blank line), or -1 if `buf` holds only part of it. */
+export function headEnd(buf: Buffer, from: number, scanFrom: number, end: number): number {
+  const at = buf.indexOf(HEAD_END, Math.max(from, scanFrom - 3))
+  return at < 0 || at + 4 > end ? -1 : at + 4
+}
+
+/** A request head as the server's fast path needs it. `plain` is false for anything it must not handle itself. */
+export interface RequestHead {
+  method: string
+  target: string
+  /** -1: absent; -2: invalid or repeated with different values (RFC 9112 §6.3: unrecoverable). */
+  contentLength: number
+  authorization: string
+  contentType: string
+  /** HTTP/1.1, no Transfer-Encoding / Expect / Upgrade / Callback-Url, Connection absent or keep-alive, well formed. */
+  plain: boolean
+}
+
+/** Fields whose presence sends a request to node:http (async mode, bodies we do not frame, protocol switches). */
+const NOT_PLAIN = new Set(['transfer-encoding', 'expect', 'upgrade', 'callback-url', 'request-id', 'prefer'])
+
+/** Parses the head in `buf[start, end)` (end = after the blank line). Field names are case-insensitive (RFC 9110 §5.1). */
+export function parseRequestHead(buf: Buffer, start: number, end: number): RequestHead {
+  const lines = buf.toString('latin1', start, end - 4).split('\r\n')
+  const [method = '', target = '', version = '', extra] = lines[0]!.split(' ')
+  const head: RequestHead = { method, target, contentLength: -1, authorization: '', contentType: '', plain: version === 'HTTP/1.1' && extra === undefined }
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i]!
+    const colon = line.indexOf(':')
+    // obs-fold (a line starting with whitespace) and lines without a colon are not ours to interpret (§5.2).
+    if (colon <= 0 || line.charCodeAt(0) === 32 || line.charCodeAt(0) === 9 || line.charCodeAt(colon - 1) === 32) {
+      head.plain = false
+      continue
+    }
+    const name = line.slice(0, colon).toLowerCase()
+    const value = line.slice(colon + 1).trim()
+    switch (name) {
+      case 'content-length':
+        head.contentLength = mergeLength(head.contentLength, value)
+        break
+      case 'authorization':
+        head.authorization = value
+        break
+      case 'content-type':
+        head.contentType = value
+        break
+      case 'connection':
+        if (value.toLowerCase() !== 'keep-alive') head.plain = false
+        break
+      default:
+        if (NOT_PLAIN.has(name)) head.plain = false
+    }
+  }
+  return head
+}
+
+/** Content-Length is 1*DIGIT (RFC 9110 §8.6); a repeat with the same value is tolerated, a different one is not. */
+function mergeLength(previous: number, value: string): number {
+  const length = /^\d{1,15}$/.test(value) ? Number(value) : -2
+  if (previous === -1) return length
+  return previous === length ? length : -2
+}
+
+/** A response head as the client needs it. */
+export interface ResponseHead {
+  status: number
+  /** -1: absent (body until close, or none for 1xx/204/304). */
+  contentLength: number
+  chunked: boolean
+  /** The server closes after this response (Connection: close, or HTTP/1.0 without keep-alive). */
+  close: boolean
+  /** False when the head is malformed or frames its body in a way we cannot read. */
+  valid: boolean
+}
+
+export function parseResponseHead(buf: Buffer, start: number, end: number): ResponseHead {
+  const lines = buf.toString('latin1', start, end - 4).split('\r\n')
+  const statusLine = lines[0]!
+  const version = statusLine.slice(0, 9)
+  const status = Number(statusLine.slice(9, 12))
+  const head: ResponseHead = {
+    status,
+    contentLength: -1,
+    chunked: false,
+    close: version === 'HTTP/1.0 ',
+    valid: (version === 'HTTP/1.1 ' || version === 'HTTP/1.0 ') && Number.isInteger(status) && status >= 100 && status <= 999,
+  }
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i]!
+    const colon = line.indexOf(':')
+    if (colon <= 0) {
+      head.valid = false
+      continue
+    }
+    const name = line.slice(0, colon).toLowerCase()
+    const value = line.slice(colon + 1).trim().toLowerCase()
+    if (name === 'content-length') {
+      head.contentLength = mergeLength(head.contentLength, value)
+      if (head.contentLength === -2) head.valid = false
+    } else if (name === 'transfer-encoding') {
+      // Only "chunked" alone is read; other codings would need decoding we do not do.
+      if (value === 'chunked') head.chunked = true
+      else head.valid = false
+    } else if (name === 'connection') {
+      if (value.split(',').some((v) => v.trim() === 'close')) head.close = true
+      else if (value.split(',').some((v) => v.trim() === 'keep-alive')) head.close = false
+    }
+  }
+  return head
+}
+
+/** RFC 9112 §6.3: 1xx, 204 and 304 responses have no body whatever their fields say. */
+export const hasNoBody = (status: number): boolean => status < 200 || status === 204 || status === 304
+
+/** Status reasons for the statuses our server writes itself (the reason phrase is informational, §4). */
+export const STATUS_TEXT: Readonly<Record<number, string>> = {
+  200: 'OK',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  404: 'Not Found',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+}

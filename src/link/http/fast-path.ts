@@ -1,0 +1,294 @@
+/**
+ * The HTTP server's fast path: plain pipelined `POST`s with Content-Length bodies read straight off the socket,
+ * answered in order (RFC 9112 §9.3.2), every reply ready in one turn of the event loop written in one write.
+ *
+ * node:http answers pipelined requests one write per response, each after the previous one finished; a
+ * connector that gets many Prepares on one connection pays a syscall per reply. Here the common case is ours and
+ * everything else stays node:http's, as ws-reader.ts does for BTP: at the first request the fast path does not
+ * take (another method or path, async mode, Transfer-Encoding, Expect, Upgrade, HTTP/1.0, Connection other than
+ * keep-alive, a head too large or malformed), it flushes its own replies, puts the bytes back on the socket
+ * (`socket.unshift`) and hands the socket to node:http (`server.emit('connection')`), which serves it from that
+ * request on. Bounds: head size, body size (413 and close), requests waiting per connection (reading stops past
+ * it), time to receive a request (slow loris) and idle keep-alive time, all swept by one coarse timer.
+ */
+import type { Socket } from 'node:net'
+import { HTTP_HEAD_MAX_BYTES, STATUS_TEXT, headEnd, parseRequestHead, type RequestHead } from './http1.js'
+
+/** Requests read from one connection and not yet answered; reading pauses at this many (a bound per peer). */
+export const HTTP_PIPELINED_MAX = 128
+/** Replies written at once when this many are ready, without waiting for the end of the turn (as BTP's 48 frames). */
+export const HTTP_FLUSH_REPLIES = 48
+
+export interface FastReply {
+  status: number
+  body: Uint8Array
+  contentType: string
+}
+
+/**
+ * What the server decides per request: `undefined` = not the fast path's (hand over); a FastReply = answered from
+ * the head alone (the body is skipped); a function = serve the body with it.
+ */
+export type FastRoute = (head: RequestHead) => undefined | FastReply | ((body: Uint8Array) => FastReply | Promise<FastReply>)
+
+export interface FastPathOptions {
+  route: FastRoute
+  /** Gives the socket to node:http, with `rest` (the first request not served here, and what follows) unread. */
+  handOver(socket: Socket, rest: Buffer): void
+  bodyMaxBytes: number
+  requestReceiveTimeoutMs: number
+  keepAliveMs: number
+  now: () => number
+}
+
+export interface FastPath {
+  serve(socket: Socket): void
+  /** Run by the server's coarse timer: ends connections that are too slow to send a request, or idle too long. */
+  sweep(): void
+  /** The Date field's value (RFC 9110 §6.6.1), refreshed by the server's timer. */
+  setDate(date: string): void
+}
+
+const TOO_LARGE: FastReply = { status: 413, body: Buffer.from('body too large'), contentType: 'text/plain' }
+const EMPTY = Buffer.alloc(0)
+const INTERNAL_ERROR: FastReply = { status: 500, body: Buffer.from('internal error'), contentType: 'text/plain' }
+const TIMEOUT_RESPONSE = 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n'
+
+interface Connection {
+  readonly socket: Socket
+  /** Unparsed bytes (a request cut short, or read past the pipelining bound): `store[0, carried)`. */
+  store: Buffer
+  carried: number
+  /** How far the search for the end of the carried head got. */
+  scanned: number
+  /** Replies in request order, from the oldest not yet written; `undefined` while the handler works. */
+  readonly replies: (Buffer | undefined)[]
+  /** How many replies were taken off the front of `replies` so far (a request's slot = its number - base). */
+  base: number
+  /** Reply bytes ready for the next write. */
+  out: Buffer[]
+  outBytes: number
+  flushScheduled: boolean
+  state: 'reading' | 'paused' | 'handing-over' | 'closing' | 'done'
+  /** When the request now partly received began (0: none), and when the connection was last active. */
+  partialSince: number
+  activeAt: number
+  handOverRest: Buffer | undefined
+  readonly onData: (chunk: Buffer) => void
+}
+
+export function createFastPath(options: FastPathOptions): FastPath {
+  const connections = new Set<Connection>()
+  let date = new Date(options.now()).toUTCString()
+
+  function encode(reply: FastReply, close: boolean): Buffer {
+    const head =
+      `HTTP/1.1 ${reply.status} ${STATUS_TEXT[reply.status] ?? ''}\r\nContent-Type: ${reply.contentType}\r\n` +
+      `Content-Length: ${reply.body.length}\r\nDate: ${date}\r\n${close ? 'Connection: close\r\n' : ''}\r\n`
+    const bytes = Buffer.allocUnsafe(head.length + reply.body.length)
+    bytes.write(head, 0, 'latin1')
+    bytes.set(reply.body, head.length)
+    return bytes
+  }
+
+  function flush(c: Connection): void {
+    c.flushScheduled = false
+    if (c.out.length > 0 && !c.socket.destroyed) c.socket.write(c.out.length === 1 ? c.out[0]! : Buffer.concat(c.out, c.outBytes))
+    c.out = []
+    c.outBytes = 0
+    afterWrite(c)
+  }
+
+  /** Moves the replies that are next in order to the write batch. */
+  function collect(c: Connection): void {
+    let n = 0
+    while (n < c.replies.length && c.replies[n] !== undefined) {
+      const bytes = c.replies[n]!
+      c.out.push(bytes)
+      c.outBytes += bytes.length
+      n++
+    }
+    if (n === 0) return
+    c.replies.splice(0, n)
+    c.base += n
+    if (c.out.length >= HTTP_FLUSH_REPLIES) return flush(c)
+    if (!c.flushScheduled) {
+      c.flushScheduled = true
+      setImmediate(flush, c)
+    }
+  }
+
+  /** Once the replies are out: read again, hand over or close, as the connection's state asks. */
+  function afterWrite(c: Connection): void {
+    if (c.replies.length > 0 || c.out.length > 0) {
+      if (c.state === 'paused' && c.replies.length < HTTP_PIPELINED_MAX / 2) resume(c)
+      return
+    }
+    c.activeAt = options.now()
+    if (c.state === 'paused') resume(c)
+    else if (c.state === 'handing-over') handOver(c)
+    else if (c.state === 'closing') c.socket.end()
+  }
+
+  function resume(c: Connection): void {
+    c.state = 'reading'
+    c.socket.resume()
+    parse(c, EMPTY)
+  }
+
+  function handOver(c: Connection): void {
+    c.state = 'done'
+    connections.delete(c)
+    c.socket.removeListener('data', c.onData)
+    options.handOver(c.socket, c.handOverRest ?? EMPTY)
+  }
+
+  /** A place in the reply order for the request just read: its number on this connection. */
+  const reserve = (c: Connection): number => c.base + c.replies.push(undefined) - 1
+
+  function answer(c: Connection, request: number, reply: FastReply, close = false): void {
+    const slot = request - c.base
+    c.replies[slot] = encode(reply, close)
+    if (slot === 0) collect(c)
+  }
+
+  /** Serves one request whose head and body are both here. */
+  function dispatch(c: Connection, serve: (body: Uint8Array) => FastReply | Promise<FastReply>, body: Uint8Array): void {
+    const request = reserve(c)
+    let reply: FastReply | Promise<FastReply>
+    try {
+      reply = serve(body)
+    } catch {
+      reply = INTERNAL_ERROR
+    }
+    if (!(reply instanceof Promise)) return answer(c, request, reply)
+    reply.then(
+      (r) => c.state !== 'done' && answer(c, request, r),
+      () => c.state !== 'done' && answer(c, request, INTERNAL_ERROR),
+    )
+  }
+
+  function stop(c: Connection, rest: Buffer, state: 'handing-over' | 'closing'): void {
+    c.state = state
+    c.handOverRest = state === 'handing-over' ? Buffer.from(rest) : undefined
+    c.carried = 0
+    c.socket.pause()
+    afterWrite(c)
+  }
+
+  /** Appends to the carried bytes, growing the store by doubling (a request sent byte by byte costs O(n)). */
+  function carry(c: Connection, bytes: Buffer): Buffer {
+    const length = c.carried + bytes.length
+    if (c.store.length < length) {
+      const grown = Buffer.allocUnsafe(Math.max(length, 2 * c.store.length, 1024))
+      c.store.copy(grown, 0, 0, c.carried)
+      c.store = grown
+    }
+    bytes.copy(c.store, c.carried)
+    c.carried = length
+    return c.store.subarray(0, length)
+  }
+
+  function parse(c: Connection, chunk: Buffer): void {
+    const fromCarry = c.carried > 0
+    const buf = fromCarry ? carry(c, chunk) : chunk
+    let at = 0
+    let scanned = 0
+    while (at < buf.length) {
+      if (c.replies.length >= HTTP_PIPELINED_MAX) {
+        c.state = 'paused'
+        c.socket.pause()
+        break
+      }
+      const end = headEnd(buf, at, fromCarry && at === 0 ? c.scanned : at, buf.length)
+      if (end < 0) {
+        if (buf.length - at > HTTP_HEAD_MAX_BYTES) return stop(c, buf.subarray(at), 'handing-over') // node:http answers 431
+        scanned = buf.length - at
+        break
+      }
+      const head = parseRequestHead(buf, at, end)
+      const route = options.route(head)
+      if (route === undefined) return stop(c, buf.subarray(at), 'handing-over')
+      const length = head.contentLength
+      if (typeof route !== 'function' && length > options.bodyMaxBytes) {
+        answer(c, reserve(c), route, true)
+        return stop(c, buf, 'closing')
+      }
+      if (length > options.bodyMaxBytes) {
+        answer(c, reserve(c), TOO_LARGE, true)
+        return stop(c, buf, 'closing')
+      }
+      if (end + length > buf.length) break
+      // A body in a carried buffer is copied: the decoded packet keeps a view of it.
+      const body = fromCarry ? Uint8Array.prototype.slice.call(buf, end, end + length) : buf.subarray(end, end + length)
+      at = end + length
+      if (typeof route === 'function') dispatch(c, route, body)
+      else answer(c, reserve(c), route)
+    }
+    const now = options.now()
+    c.activeAt = now
+    if (at < buf.length) {
+      if (!fromCarry) carry(c, buf.subarray(at))
+      else if (at > 0) {
+        buf.copyWithin(0, at)
+        c.carried = buf.length - at
+      }
+      c.scanned = scanned
+      if (c.partialSince === 0 || at > 0) c.partialSince = now
+    } else {
+      c.carried = 0
+      c.scanned = 0
+      c.partialSince = 0
+    }
+  }
+
+  function serve(socket: Socket): void {
+    const c: Connection = {
+      socket,
+      store: EMPTY,
+      carried: 0,
+      scanned: 0,
+      replies: [],
+      base: 0,
+      out: [],
+      outBytes: 0,
+      flushScheduled: false,
+      state: 'reading',
+      partialSince: 0,
+      activeAt: options.now(),
+      handOverRest: undefined,
+      onData: (chunk: Buffer) => {
+        if (c.state === 'reading') parse(c, chunk)
+        else if (c.state === 'paused') carry(c, chunk)
+        else if (c.state === 'handing-over') c.handOverRest = Buffer.concat([c.handOverRest!, chunk])
+      },
+    }
+    connections.add(c)
+    socket.setNoDelay(true)
+    socket.on('data', c.onData)
+    socket.on('error', () => {}) // a reset peer: 'close' follows
+    socket.once('close', () => {
+      c.state = 'done'
+      connections.delete(c)
+    })
+  }
+
+  function sweep(): void {
+    const now = options.now()
+    for (const c of connections) {
+      const busy = c.replies.length > 0 || c.out.length > 0
+      if (c.partialSince !== 0 && c.state === 'reading' && now - c.partialSince >= options.requestReceiveTimeoutMs) {
+        c.state = 'done'
+        connections.delete(c)
+        if (busy) c.socket.destroy()
+        else c.socket.end(TIMEOUT_RESPONSE, 'latin1')
+      } else if (!busy && c.partialSince === 0 && now - c.activeAt >= options.keepAliveMs) {
+        c.state = 'done'
+        connections.delete(c)
+        c.socket.end()
+      }
+    }
+  }
+
+  return { serve, sweep, setDate: (d) => void (date = d) }
+}

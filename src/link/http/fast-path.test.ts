@@ -1,0 +1,204 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { connect, type Socket } from 'node:net'
+import { once } from 'node:events'
+import { contractPrepare, echoFulfill } from '../link-contract.js'
+import { createTokenAuthenticator } from '../tokens.js'
+import { decodeReply, packetBytes, type IlpPrepare, type IlpReply } from '../../ilp/index.js'
+import { createHttpLinkServer, type HttpLinkServerOptions } from './server.js'
+import { HTTP_PIPELINED_MAX } from './fast-path.js'
+import { headEnd, parseResponseHead } from './http1.js'
+
+const TOKEN = 'token-of-a-0123456789abcdef0123456789abcdef'
+
+type Handler = (prepare: IlpPrepare) => Promise<IlpReply>
+
+async function serverWith(t: { after(f: () => unknown): void }, handler: Handler, extra: Partial<HttpLinkServerOptions> = {}) {
+  const server = await createHttpLinkServer({ listen: { port: 0 }, authenticate: createTokenAuthenticator([{ accountId: 'a', token: TOKEN }]), ...extra })
+  server.register('a', { handler })
+  t.after(() => server.close())
+  return server
+}
+
+function request(body: Uint8Array, headers: Record<string, string> = {}, path = '/ilp'): Buffer {
+  const fields = { 'content-type': 'application/octet-stream', authorization: `Bearer ${TOKEN}`, 'content-length': String(body.length), ...headers }
+  const head = `POST ${path} HTTP/1.1\r\nHost: x\r\n${Object.entries(fields).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`
+  return Buffer.concat([Buffer.from(head, 'latin1'), body])
+}
+
+interface Response {
+  status: number
+  head: string
+  body: Buffer
+}
+
+/** A raw client socket that collects every response in order (Content-Length framed). */
+async function rawClient(url: string): Promise<{ socket: Socket; responses: Response[]; closed: Promise<unknown>; waitFor(n: number): Promise<void> }> {
+  const { port } = new URL(url)
+  const socket = connect(Number(port), '127.0.0.1')
+  await once(socket, 'connect')
+  const responses: Response[] = []
+  let buf = Buffer.alloc(0)
+  socket.on('data', (chunk: Buffer) => {
+    buf = Buffer.concat([buf, chunk])
+    for (;;) {
+      const end = headEnd(buf, 0, 0, buf.length)
+      if (end < 0) return
+      const head = parseResponseHead(buf, 0, end)
+      const length = Math.max(head.contentLength, 0)
+      if (end + length > buf.length) return
+      responses.push({ status: head.status, head: buf.toString('latin1', 0, end), body: buf.subarray(end, end + length) })
+      buf = buf.subarray(end + length)
+    }
+  })
+  const closed = once(socket, 'close')
+  const waitFor = async (n: number): Promise<void> => {
+    for (let i = 0; i < 500 && responses.length < n; i++) await new Promise((r) => setTimeout(r, 5))
+    assert.equal(responses.length, n, `${n} responses`)
+  }
+  return { socket, responses, closed, waitFor }
+}
+
+const dataOf = (r: Response): string => Buffer.from(decodeReply(r.body).data).toString('hex')
+const hexData = (p: IlpPrepare): string => Buffer.from(p.data).toString('hex')
+
+test('fast path: pipelined requests are answered in order when handlers finish out of order, in one chunk', async (t) => {
+  // Later packets finish first: delay = (10 - i) ms.
+  const server = await serverWith(t, async (p) => {
+    await new Promise((r) => setTimeout(r, Number(p.amount % 10n)))
+    return echoFulfill(p)
+  })
+  const client = await rawClient(server.url)
+  t.after(() => client.socket.destroy())
+  const prepares = Array.from({ length: 10 }, (_, i) => contractPrepare({ amount: BigInt(10 - i) }))
+  client.socket.write(Buffer.concat(prepares.map((p) => request(packetBytes(p)))))
+  await client.waitFor(10)
+  assert.deepEqual(client.responses.map(dataOf), prepares.map(hexData))
+  assert.ok(client.responses.every((r) => r.status === 200 && /content-type: application\/octet-stream/i.test(r.head) && /\r\ndate: /i.test(r.head)))
+})
+
+test('fast path: a request sent byte by byte is read whole', async (t) => {
+  const server = await serverWith(t, async (p) => echoFulfill(p))
+  const client = await rawClient(server.url)
+  t.after(() => client.socket.destroy())
+  const prepare = contractPrepare()
+  const bytes = request(packetBytes(prepare), {}, '/accounts/a/ilp')
+  client.socket.setNoDelay(true)
+  for (const byte of bytes) {
+    client.socket.write(Buffer.from([byte]))
+    await new Promise((r) => setImmediate(r))
+  }
+  await client.waitFor(1)
+  assert.equal(client.responses[0]!.status, 200)
+  assert.equal(dataOf(client.responses[0]!), hexData(prepare))
+})
+
+test('fast path: bad requests get the same 4xx as node:http and the connection keeps serving', async (t) => {
+  const server = await serverWith(t, async (p) => echoFulfill(p))
+  const client = await rawClient(server.url)
+  t.after(() => client.socket.destroy())
+  const good = contractPrepare()
+  client.socket.write(
+    Buffer.concat([
+      request(packetBytes(contractPrepare()), { authorization: 'Bearer wrong' }),
+      request(packetBytes(contractPrepare()), { 'content-type': 'text/plain' }),
+      request(Buffer.from('not a packet')),
+      request(packetBytes(contractPrepare()), {}, '/accounts/zz/ilp'),
+      request(packetBytes(good), { 'content-type': 'application/ilp+octet-stream' }),
+    ]),
+  )
+  await client.waitFor(5)
+  assert.deepEqual(client.responses.map((r) => r.status), [401, 415, 400, 401, 200])
+  assert.equal(dataOf(client.responses[4]!), hexData(good))
+})
+
+test('fast path: hands the connection to node:http at the first request it does not serve (a GET after POSTs)', async (t) => {
+  const server = await serverWith(t, async (p) => echoFulfill(p), {
+    otherRequests: async (req, res) => {
+      const body = JSON.stringify({ path: req.url })
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length }).end(body)
+      return true
+    },
+  })
+  const client = await rawClient(server.url)
+  t.after(() => client.socket.destroy())
+  const [p1, p2, p3] = [contractPrepare(), contractPrepare(), contractPrepare()]
+  client.socket.write(Buffer.concat([request(packetBytes(p1)), request(packetBytes(p2)), Buffer.from('GET /spsp HTTP/1.1\r\nHost: x\r\n\r\n')]))
+  await client.waitFor(3)
+  // node:http now serves the connection: a later POST is still answered (its own path, same result).
+  client.socket.write(request(packetBytes(p3)))
+  await client.waitFor(4)
+  assert.deepEqual(client.responses.map((r) => r.status), [200, 200, 200, 200])
+  assert.equal(dataOf(client.responses[0]!), hexData(p1))
+  assert.equal(dataOf(client.responses[1]!), hexData(p2))
+  assert.equal(client.responses[2]!.body.toString(), '{"path":"/spsp"}')
+  assert.equal(dataOf(client.responses[3]!), hexData(p3))
+})
+
+test('fast path: a body over 64 KiB gets 413 and the connection is closed', async (t) => {
+  let calls = 0
+  const server = await serverWith(t, async (p) => (calls++, echoFulfill(p)))
+  const client = await rawClient(server.url)
+  t.after(() => client.socket.destroy())
+  const first = contractPrepare()
+  client.socket.write(Buffer.concat([request(packetBytes(first)), request(new Uint8Array(100_000))]))
+  await client.closed
+  assert.deepEqual(client.responses.map((r) => r.status), [200, 413])
+  assert.match(client.responses[1]!.head, /connection: close/i)
+  assert.equal(calls, 1)
+})
+
+test('fast path: a request not received within the timeout closes the connection (slow loris)', async (t) => {
+  const server = await serverWith(t, async (p) => echoFulfill(p), { requestReceiveTimeoutMs: 100 })
+  const client = await rawClient(server.url)
+  t.after(() => client.socket.destroy())
+  const bytes = request(packetBytes(contractPrepare()))
+  client.socket.write(bytes.subarray(0, 20))
+  const started = Date.now()
+  const timer = setInterval(() => client.socket.write('X'), 20) // keeps the socket busy, never finishes the head
+  t.after(() => clearInterval(timer))
+  await client.closed
+  clearInterval(timer)
+  assert.ok(Date.now() - started < 2000)
+  assert.equal(client.responses[0]?.status, 408)
+})
+
+test('fast path: an idle keep-alive connection is closed after keepAliveMs', async (t) => {
+  const server = await serverWith(t, async (p) => echoFulfill(p), { keepAliveMs: 100 })
+  const client = await rawClient(server.url)
+  t.after(() => client.socket.destroy())
+  client.socket.write(request(packetBytes(contractPrepare())))
+  await client.waitFor(1)
+  await client.closed
+  assert.equal(client.responses[0]!.status, 200)
+})
+
+test(`fast path: at most ${HTTP_PIPELINED_MAX} requests per connection are read before their replies are written`, async (t) => {
+  const release: (() => void)[] = []
+  const server = await serverWith(t, (p) => new Promise((resolve) => release.push(() => resolve(echoFulfill(p)))))
+  const client = await rawClient(server.url)
+  t.after(() => client.socket.destroy())
+  const prepares = Array.from({ length: HTTP_PIPELINED_MAX + 50 }, () => contractPrepare())
+  client.socket.write(Buffer.concat(prepares.map((p) => request(packetBytes(p)))))
+  await new Promise((r) => setTimeout(r, 100))
+  assert.equal(release.length, HTTP_PIPELINED_MAX)
+  for (let i = 0; i < 10 && release.length > 0; i++) {
+    for (const r of release.splice(0)) r()
+    await new Promise((r) => setTimeout(r, 20))
+  }
+  await client.waitFor(prepares.length)
+  assert.deepEqual(client.responses.map(dataOf), prepares.map(hexData))
+})
+
+test('fast path: a handler that throws gets 500 and later requests are still answered', async (t) => {
+  let n = 0
+  const server = await serverWith(t, async (p) => {
+    if (n++ === 0) throw new Error('boom')
+    return echoFulfill(p)
+  })
+  const client = await rawClient(server.url)
+  t.after(() => client.socket.destroy())
+  client.socket.write(Buffer.concat([request(packetBytes(contractPrepare())), request(packetBytes(contractPrepare()))]))
+  await client.waitFor(2)
+  assert.deepEqual(client.responses.map((r) => r.status), [500, 200])
+})

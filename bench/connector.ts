@@ -11,7 +11,8 @@
  *
  *   npm run bench:connector            BENCH_RUNS=3 BENCH_MS=2000 BENCH_WARMUP_MS=500 by default
  *   BENCH_TRANSPORTS=btp               only one transport
- *   BENCH_PATHS='ours,ilp-connector'   only some of the paths
+ *   BENCH_PATHS='ours,ilp-connector'   only some of the paths ('ours, pipelined': the router pipelines to the receiver)
+ *   BENCH_HTTP_CONNECTIONS / BENCH_HTTP_PIPELINING   the HTTP sender's connections and requests in flight on each
  */
 import { fork, type ChildProcess } from 'node:child_process'
 import { createRequire } from 'node:module'
@@ -29,9 +30,14 @@ const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 500)
 const WARMUP_PASS_MS = Number(process.env.BENCH_WARMUP_PASS_MS ?? 2000)
 const IN_FLIGHT = (process.env.BENCH_IN_FLIGHT ?? '1,10,100').split(',').map(Number)
 const TRANSPORTS = (process.env.BENCH_TRANSPORTS ?? 'btp,http').split(',') as ('btp' | 'http')[]
-/** Which paths to run (comma-separated names from ALL_PATHS); the ratios need 'ilp-connector' and 'bare link'. */
-const ALL_PATHS = ['ours', 'ours, sqlite', 'ilp-connector', 'our link only', 'bare link']
-const PATHS = process.env.BENCH_PATHS === undefined ? ALL_PATHS : process.env.BENCH_PATHS.split(',').map((p) => p.trim())
+/**
+ * Which paths to run: names from ALL_PATHS separated by commas without a space ('ours,ours, pipelined,bare link');
+ * the ratios need 'ilp-connector' and 'bare link'.
+ */
+const ALL_PATHS = ['ours', 'ours, pipelined', 'ours, sqlite', 'ilp-connector', 'our link only', 'bare link']
+/** 'ours, pipelined' (HTTP only): the router's account for the receiver has `http.pipelining` set to this. */
+const ROUTER_PIPELINING = Number(process.env.BENCH_ROUTER_PIPELINING ?? 32)
+const PATHS = process.env.BENCH_PATHS === undefined ? ALL_PATHS : process.env.BENCH_PATHS.split(/,(?! )/).map((p) => p.trim())
 const TOKEN = 'bench-token-0123456789abcdef0123456789abcdef'
 /** The receiver's token at our router (the node refuses two accounts with one token). */
 const RECEIVER_TOKEN = 'bench-receiver-token-0123456789abcdef012345'
@@ -57,14 +63,14 @@ function usage(): Message {
   return { kind: 'usage', cpuUs: cpu.user + cpu.system, maxRssKb: process.resourceUsage().maxRSS }
 }
 
-async function routerOurs(transport: 'btp' | 'http', receiverUrl: string | undefined, store: string): Promise<void> {
+async function routerOurs(transport: 'btp' | 'http', receiverUrl: string | undefined, store: string, pipelining?: number): Promise<void> {
   const { createNode } = await import('../src/node/node.js')
   const { parseConfig } = await import('../src/node/config.js')
   const account = (id: string, link: object) => ({ id, relation: 'child', min_balance: '-1000000000000000000', ...link })
   const accounts =
     transport === 'btp'
       ? [account('sender', { btp: { incoming_token: TOKEN } }), account('receiver', { btp: { incoming_token: RECEIVER_TOKEN } })]
-      : [account('sender', { http: { incoming_token: TOKEN } }), account('receiver', { http: { url: receiverUrl, outgoing_token: TOKEN } })]
+      : [account('sender', { http: { incoming_token: TOKEN } }), account('receiver', { http: { url: receiverUrl, outgoing_token: TOKEN, ...(pipelining !== undefined && { pipelining }) } })]
   const node = createNode(
     parseConfig({
       ilp_address: 'test.router',
@@ -192,7 +198,7 @@ async function loadgenRole(role: string, args: Record<string, string>): Promise<
 
 async function child(role: string, args: Record<string, string>): Promise<void> {
   process.on('disconnect', () => process.exit(0))
-  if (role === 'router-ours') return routerOurs(args.transport as 'btp' | 'http', args.receiverUrl, args.store ?? 'memory')
+  if (role === 'router-ours') return routerOurs(args.transport as 'btp' | 'http', args.receiverUrl, args.store ?? 'memory', args.pipelining === undefined ? undefined : Number(args.pipelining))
   if (role === 'router-js') return routerJs(args.transport as 'btp' | 'http', args.receiverUrl)
   if (role === 'our-link-only') return ourLinkOnly(args.transport as 'btp' | 'http')
   if (!['sender-btp', 'sender-http'].includes(role)) onParent({ usage })
@@ -279,7 +285,8 @@ async function startPath(name: string, transport: 'btp' | 'http'): Promise<Path>
     const receiver = await spawn('receiver-http').next('ready')
     if (name === 'bare link') target = receiver
     else {
-      router = spawn(isOurs(name) ? 'router-ours' : 'router-js', { transport, receiverUrl: receiver.url as string, store: storeOf(name) })
+      const pipelining = name === 'ours, pipelined' ? String(ROUTER_PIPELINING) : undefined
+      router = spawn(isOurs(name) ? 'router-ours' : 'router-js', { transport, receiverUrl: receiver.url as string, store: storeOf(name), pipelining })
       target = await router.next('ready')
       if (isOurs(name)) target = { ...target, url: `${target.url as string}/accounts/sender/ilp` }
     }
@@ -326,7 +333,7 @@ const median = (xs: number[]): number => {
 const fmt = (x: number, digits = 0): string => (Number.isNaN(x) ? '–' : x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }))
 
 async function benchTransport(transport: 'btp' | 'http'): Promise<void> {
-  const names = PATHS
+  const names = PATHS.filter((name) => transport === 'http' || name !== 'ours, pipelined')
   const paths: Path[] = []
   for (const name of names) paths.push(await startPath(name, transport))
   const samples = new Map<string, Sample[]>()
@@ -341,7 +348,7 @@ async function benchTransport(transport: 'btp' | 'http'): Promise<void> {
           samples.set(key, [...(samples.get(key) ?? []), sample])
           const r = sample.result
           const rejects = r.rejected > 0 ? ` REJECTED ${r.rejected} ${JSON.stringify(r.rejectCodes)}` : ''
-          process.stderr.write(`  run ${run + 1} ${transport} ${path.name.padEnd(13)} ${String(inFlight).padStart(3)} in flight: ${fmt(r.packetsPerSecond)} packets/s${rejects}\n`)
+          process.stderr.write(`  run ${run + 1} ${transport} ${path.name.padEnd(15)} ${String(inFlight).padStart(3)} in flight: ${fmt(r.packetsPerSecond)} packets/s${rejects}\n`)
         }
       }
     }

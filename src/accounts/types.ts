@@ -19,6 +19,8 @@ export interface HttpSettings {
   outgoingToken?: string
   incomingToken?: string
   mode?: 'sync' | 'async'
+  /** Sync requests in flight per connection (HTTP/1.1 pipelining); absent or 1 = none. */
+  pipelining?: number
 }
 
 export interface Account {

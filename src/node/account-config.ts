@@ -4,6 +4,7 @@
  */
 import { z } from 'zod'
 import type { Account } from '../accounts/types.js'
+import { HTTP_PIPELINING_MAX } from '../link/http/link.js'
 import { accountId, amount, assetCode, assetScale, flag, formatIssues, ilpAddress, integer, routePrefix, signedAmount } from './config-values.js'
 
 /** A token is a shared secret; 256 characters is far beyond any sane one and bounds what we compare. */
@@ -43,6 +44,15 @@ export const accountSchema = z.strictObject({
       incoming_token: token.optional(),
       outgoing_token: token.optional(),
       mode: z.enum(['sync', 'async']).optional(),
+      /**
+       * Sync requests in flight per connection to the peer (HTTP/1.1 pipelining, RFC 9112 §9.3.2); 1 (default) = off.
+       * Faster, but a slow reply delays every reply behind it on its connection: only for peers that answer promptly.
+       */
+      pipelining: integer(1, HTTP_PIPELINING_MAX).optional(),
+    })
+    .refine((h) => h.pipelining === undefined || h.pipelining === 1 || h.mode !== 'async', {
+      message: 'pipelining applies to sync mode only',
+      path: ['pipelining'],
     })
     .optional(),
 })
@@ -104,7 +114,13 @@ export function toAccount(a: ParsedAccount, defaults: AssetDefaults, root = ''):
     ...(a.routing?.receive_routes !== undefined && { receiveRoutes: a.routing.receive_routes }),
     ...(a.btp !== undefined && { btp: { url: a.btp.url, incomingToken: a.btp.incoming_token } }),
     ...(a.http !== undefined && {
-      http: { url: a.http.url, incomingToken: a.http.incoming_token, outgoingToken: a.http.outgoing_token, mode: a.http.mode },
+      http: {
+        url: a.http.url,
+        incomingToken: a.http.incoming_token,
+        outgoingToken: a.http.outgoing_token,
+        mode: a.http.mode,
+        ...(a.http.pipelining !== undefined && { pipelining: a.http.pipelining }),
+      },
     }),
   }
   return stripUndefined(account)
@@ -117,6 +133,7 @@ export function accountToJson(account: Account, { secrets = false } = {}): Recor
   const http = account.http && {
     url: account.http.url,
     mode: account.http.mode,
+    pipelining: account.http.pipelining,
     incoming_token: secrets ? account.http.incomingToken : undefined,
     outgoing_token: secrets ? account.http.outgoingToken : undefined,
   }

@@ -44,6 +44,7 @@ export function httpTransport(config: NodeConfig): Transport {
         ...(http.url !== undefined && { url: http.url }),
         ...(http.outgoingToken !== undefined && { outgoingToken: http.outgoingToken }),
         ...(http.mode !== undefined && { mode: http.mode }),
+        ...(http.pipelining !== undefined && { pipelining: http.pipelining }),
         ...(server !== undefined && { server }),
         address: () => ctx?.address() ?? '',
         ...(ctx !== undefined && { log: ctx.log }),

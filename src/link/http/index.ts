@@ -1,4 +1,15 @@
-export { createHttpLink, HTTP_IN_FLIGHT_MAX, HTTP_CONNECTIONS_DEFAULT, HTTP_REPLY_TIMEOUT_MS, type HttpLinkOptions } from './link.js'
+export {
+  createHttpLink,
+  HTTP_IN_FLIGHT_MAX,
+  HTTP_CONNECTIONS_DEFAULT,
+  HTTP_PIPELINED_CONNECTIONS_DEFAULT,
+  HTTP_PIPELINING_MAX,
+  HTTP_REPLY_TIMEOUT_MS,
+  type HttpLinkOptions,
+} from './link.js'
+export { createPipelinedClient, HttpClientError, HTTP_CLIENT_IDLE_MS, type HttpClientErrorCode, type PipelinedClient, type PipelinedClientOptions } from './pipelined-client.js'
+export { HTTP_PIPELINED_MAX, HTTP_FLUSH_REPLIES } from './fast-path.js'
+export { HTTP_HEAD_MAX_BYTES } from './http1.js'
 export {
   createHttpLinkServer,
   HTTP_BODY_MAX_BYTES,

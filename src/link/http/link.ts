@@ -22,11 +22,16 @@ import { silentLinkLogger, type LinkLogger } from '../log.js'
 import { HTTP_BODY_MAX_BYTES, type HttpEndpoint, type HttpLinkServer } from './server.js'
 import { createCallbackPoster, type CallbackPoster } from './callback.js'
 import { post, ReplyTooLarge, type PostReply } from './post.js'
+import { createPipelinedClient, HttpClientError, type HttpClientErrorCode } from './pipelined-client.js'
 
 /** Requests in flight on one link before send answers LINK_OVERLOADED (RFC 18: bound what a peer can hold). */
 export const HTTP_IN_FLIGHT_MAX = 4096
 /** Keep-alive connections per peer; each carries one request at a time (no pipelining: replies take a while). */
 export const HTTP_CONNECTIONS_DEFAULT = 64
+/** Connections per peer when pipelining: few, so that many requests share each write. */
+export const HTTP_PIPELINED_CONNECTIONS_DEFAULT = 4
+/** Upper bound on `pipelining` (requests in flight per connection); the peer's own bound is usually lower. */
+export const HTTP_PIPELINING_MAX = 1024
 /** Upper bound on waiting for a reply; the Prepare's own expiry usually ends it sooner (JS plugins use 35 s). */
 export const HTTP_REPLY_TIMEOUT_MS = 35_000
 
@@ -42,11 +47,24 @@ export interface HttpLinkOptions {
   /** Our own ILP address, for the Rejects this link makes itself (4xx). */
   address?: () => string
   connections?: number
-  /** HTTP/1.1 requests per connection at once (undici pipelining); 1 = none, the safe default. */
+  /**
+   * Sync mode: HTTP/1.1 requests in flight per connection (RFC 9112 §9.3.2). 1 = none, the safe default (undici);
+   * more sends through the pipelined client, where a slow reply delays the replies behind it on its connection.
+   */
   pipelining?: number
   inFlightMax?: number
   now?: () => number
   log?: LinkLogger
+}
+
+/** The pipelined client's failures as the connector sees them (T01 for a lost connection, T00 otherwise). */
+const CLIENT_ERRORS: Record<HttpClientErrorCode, LinkError['code']> = {
+  HTTP_CONNECTION_LOST: 'LINK_DOWN',
+  HTTP_REPLY_TIMEOUT: 'LINK_TIMEOUT',
+  HTTP_BAD_RESPONSE: 'LINK_PROTOCOL',
+  HTTP_REPLY_TOO_LARGE: 'LINK_PROTOCOL',
+  HTTP_CLIENT_CLOSED: 'LINK_CLOSED',
+  HTTP_ABORTED: 'LINK_CLOSED',
 }
 
 type Pending = { resolve(reply: IlpReply): void; reject(err: LinkError): void; timer: NodeJS.Timeout }
@@ -63,9 +81,10 @@ export function createHttpLink(options: HttpLinkOptions): Link {
   const address = options.address ?? (() => '')
   const inFlightMax = options.inFlightMax ?? HTTP_IN_FLIGHT_MAX
   const target = options.url === undefined ? undefined : new URL(options.url)
+  const pipelining = Math.min(Math.max(1, options.pipelining ?? 1), HTTP_PIPELINING_MAX)
   const pool = target === undefined ? undefined : new Pool(target.origin, {
     connections: options.connections ?? HTTP_CONNECTIONS_DEFAULT,
-    pipelining: options.pipelining ?? 1,
+    pipelining: 1,
     keepAliveTimeout: 30_000,
     headersTimeout: HTTP_REPLY_TIMEOUT_MS,
     bodyTimeout: HTTP_REPLY_TIMEOUT_MS,
@@ -73,6 +92,17 @@ export function createHttpLink(options: HttpLinkOptions): Link {
   const path = target === undefined ? '/' : target.pathname + target.search
   const authorization = `Bearer ${options.outgoingToken ?? ''}`
   const headers = { 'content-type': 'application/octet-stream', accept: 'application/octet-stream', authorization }
+  const pipelined =
+    target === undefined || pipelining === 1 || mode !== 'sync'
+      ? undefined
+      : createPipelinedClient({
+          url: target,
+          headers,
+          connections: options.connections ?? HTTP_PIPELINED_CONNECTIONS_DEFAULT,
+          pipelining,
+          bodyMaxBytes: HTTP_BODY_MAX_BYTES,
+          now,
+        })
   const pendingAsync = new Map<string, Pending>()
   let poster: CallbackPoster | undefined
   let inFlight = 0
@@ -87,6 +117,7 @@ export function createHttpLink(options: HttpLinkOptions): Link {
 
   function mapError(err: unknown): LinkError {
     if (err instanceof LinkError) return err
+    if (err instanceof HttpClientError) return new LinkError(CLIENT_ERRORS[err.code], err.message, { cause: err })
     if (err instanceof ReplyTooLarge) return new LinkError('LINK_PROTOCOL', err.message, { cause: err })
     if (closed) return new LinkError('LINK_CLOSED', 'link closed', { cause: err })
     const name = (err as { name?: string }).name
@@ -101,6 +132,12 @@ export function createHttpLink(options: HttpLinkOptions): Link {
     return post(pool!, path, extra === undefined ? headers : { ...headers, ...extra }, packetBytes(prepare), HTTP_BODY_MAX_BYTES, signal)
   }
 
+  /** A pipelined request waits for its reply until the Prepare expires (later, it is of no use), at most HTTP_REPLY_TIMEOUT_MS. */
+  function replyDeadline(prepare: IlpPrepare): number {
+    const t = now()
+    return Math.min(prepare.expiresAt.getTime(), t + HTTP_REPLY_TIMEOUT_MS)
+  }
+
   function decodeBody(body: Uint8Array): IlpReply {
     try {
       return decodeReply(body)
@@ -110,7 +147,7 @@ export function createHttpLink(options: HttpLinkOptions): Link {
   }
 
   async function sendSync(prepare: IlpPrepare, signal?: AbortSignal): Promise<IlpReply> {
-    const res = await postPrepare(prepare, signal)
+    const res = pipelined === undefined ? await postPrepare(prepare, signal) : await pipelined.post(packetBytes(prepare), replyDeadline(prepare), signal)
     if (res.status === 200) return decodeBody(res.body)
     const mapped = mapStatus(res.status)
     if (mapped instanceof LinkError) throw mapped
@@ -217,7 +254,7 @@ export function createHttpLink(options: HttpLinkOptions): Link {
         pending.reject(new LinkError('LINK_CLOSED', 'link closed'))
         pendingAsync.delete(id)
       }
-      await Promise.all([pool?.destroy(), poster?.close()])
+      await Promise.all([pool?.destroy(), pipelined?.close(), poster?.close()])
     },
   }
 }

@@ -1,0 +1,140 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { createServer as createHttpServer } from 'node:http'
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net'
+import { contractPrepare, echoFulfill } from '../link-contract.js'
+import { LinkError } from '../types.js'
+import { decodePrepare, encodeIlpPacket, packetBytes } from '../../ilp/index.js'
+import { createHttpLink } from './link.js'
+import { createPipelinedClient, HttpClientError } from './pipelined-client.js'
+import { headEnd, parseRequestHead } from './http1.js'
+
+type After = { after(f: () => unknown): void }
+
+/** A raw peer: `onRequest(socket, body, index)` sees every request in order and answers (or not) as it likes. */
+async function rawPeer(t: After, onRequest: (socket: Socket, body: Buffer, index: number) => void): Promise<{ url: string; sockets: Socket[] }> {
+  const sockets: Socket[] = []
+  let index = 0
+  const server: Server = createServer((socket) => {
+    sockets.push(socket)
+    socket.on('error', () => {})
+    let buf = Buffer.alloc(0)
+    socket.on('data', (chunk: Buffer) => {
+      buf = Buffer.concat([buf, chunk])
+      for (;;) {
+        const end = headEnd(buf, 0, 0, buf.length)
+        if (end < 0) return
+        const length = Math.max(parseRequestHead(buf, 0, end).contentLength, 0)
+        if (end + length > buf.length) return
+        onRequest(socket, buf.subarray(end, end + length), index++)
+        buf = buf.subarray(end + length)
+      }
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.after(() => {
+    for (const s of sockets) s.destroy()
+    return new Promise<void>((resolve) => server.close(() => resolve()))
+  })
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/ilp`, sockets }
+}
+
+const fulfillOf = (body: Buffer): Buffer => Buffer.from(packetBytes(echoFulfill(decodePrepare(body))))
+const response = (body: Uint8Array, extra = ''): Buffer =>
+  Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n${extra}\r\n`, 'latin1'), body])
+
+test('pipelined link: a reply that never comes fails its packet LINK_TIMEOUT at expiry and the others on the connection at once', async (t) => {
+  const peer = await rawPeer(t, () => {}) // reads everything, answers nothing
+  const link = createHttpLink({ accountId: 'p', url: peer.url, outgoingToken: 't', pipelining: 8, connections: 1 })
+  t.after(() => link.close())
+  const started = Date.now()
+  const first = link.send(contractPrepare({ expiresAt: new Date(Date.now() + 150) }))
+  const others = [link.send(contractPrepare()), link.send(contractPrepare())]
+  await assert.rejects(first, (err: unknown) => err instanceof LinkError && err.code === 'LINK_TIMEOUT')
+  for (const other of others) await assert.rejects(other, (err: unknown) => err instanceof LinkError && err.code === 'LINK_DOWN')
+  assert.ok(Date.now() - started < 2000, 'no hang')
+  assert.equal(peer.sockets.length, 1, 'all on one connection')
+})
+
+test('pipelined link: a connection dropped with requests in flight fails all of them LINK_DOWN; the next send reconnects', async (t) => {
+  let drop = true
+  const peer = await rawPeer(t, (socket, body, index) => {
+    if (drop && index === 2) return void socket.destroy()
+    if (!drop) socket.write(response(fulfillOf(body)))
+  })
+  const link = createHttpLink({ accountId: 'p', url: peer.url, outgoingToken: 't', pipelining: 8, connections: 1 })
+  t.after(() => link.close())
+  const sends = [0, 1, 2].map(() => link.send(contractPrepare()))
+  for (const send of sends) await assert.rejects(send, (err: unknown) => err instanceof LinkError && err.code === 'LINK_DOWN')
+  drop = false
+  const reply = await link.send(contractPrepare())
+  assert.equal(reply.type, 13)
+})
+
+test('pipelined client: chunked replies, 1xx, and Connection: close (the requests behind it fail)', async (t) => {
+  const peer = await rawPeer(t, (socket, body, index) => {
+    const fulfill = fulfillOf(body)
+    if (index === 0) {
+      const half = fulfill.length >> 1
+      socket.write(`HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${half.toString(16)};x=y\r\n`)
+      socket.write(Buffer.concat([fulfill.subarray(0, half), Buffer.from(`\r\n${(fulfill.length - half).toString(16)}\r\n`), fulfill.subarray(half), Buffer.from('\r\n0\r\nTrailer: 1\r\n\r\n')]))
+    } else if (index === 1) {
+      socket.end(response(fulfill, 'Connection: close\r\n'))
+    }
+  })
+  const client = createPipelinedClient({ url: new URL(peer.url), headers: {}, connections: 1, pipelining: 8, bodyMaxBytes: 65536, now: Date.now })
+  t.after(() => client.close())
+  const prepares = [contractPrepare(), contractPrepare(), contractPrepare()]
+  const [a, b, c] = prepares.map((p) => client.post(packetBytes(p), Date.now() + 5000))
+  assert.deepEqual(Buffer.from((await a!).body), fulfillOf(Buffer.from(packetBytes(prepares[0]!))))
+  assert.deepEqual(Buffer.from((await b!).body), fulfillOf(Buffer.from(packetBytes(prepares[1]!))))
+  await assert.rejects(c!, (err: unknown) => err instanceof HttpClientError && err.code === 'HTTP_CONNECTION_LOST')
+})
+
+test('pipelined client: an aborted request leaves the order intact (its reply is read and dropped)', async (t) => {
+  const held: (() => void)[] = []
+  const peer = await rawPeer(t, (socket, body) => held.push(() => socket.write(response(fulfillOf(body)))))
+  const client = createPipelinedClient({ url: new URL(peer.url), headers: {}, connections: 1, pipelining: 8, bodyMaxBytes: 65536, now: Date.now })
+  t.after(() => client.close())
+  const abort = new AbortController()
+  const [p1, p2] = [contractPrepare(), contractPrepare()]
+  const first = client.post(packetBytes(p1), Date.now() + 5000, abort.signal)
+  const second = client.post(packetBytes(p2), Date.now() + 5000)
+  abort.abort()
+  await assert.rejects(first, (err: unknown) => err instanceof HttpClientError && err.code === 'HTTP_ABORTED')
+  while (held.length < 2) await new Promise((r) => setTimeout(r, 5))
+  for (const answer of held) answer()
+  assert.deepEqual(Buffer.from((await second).body), fulfillOf(Buffer.from(packetBytes(p2))))
+})
+
+test('pipelined client: a reply over the body bound drops the connection', async (t) => {
+  const peer = await rawPeer(t, (socket) => socket.write(response(new Uint8Array(2000))))
+  const client = createPipelinedClient({ url: new URL(peer.url), headers: {}, connections: 1, pipelining: 8, bodyMaxBytes: 1000, now: Date.now })
+  t.after(() => client.close())
+  await assert.rejects(client.post(new Uint8Array(1), Date.now() + 5000), (err: unknown) => err instanceof HttpClientError && err.code === 'HTTP_REPLY_TOO_LARGE')
+})
+
+test('pipelined link against node:http: many packets in flight on few connections, every reply to its own packet', async (t) => {
+  const seen = new Set<number>()
+  const server = createHttpServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      seen.add(req.socket.remotePort!)
+      const reply = encodeIlpPacket(echoFulfill(decodePrepare(Buffer.concat(chunks))))
+      res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(reply) // no Content-Length: chunked
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())))
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/ilp`
+  const link = createHttpLink({ accountId: 'p', url, outgoingToken: 't', pipelining: 16, connections: 2 })
+  t.after(() => link.close())
+  const prepares = Array.from({ length: 64 }, () => contractPrepare())
+  const replies = await Promise.all(prepares.map((p) => link.send(p)))
+  replies.forEach((reply, i) => {
+    assert.equal(reply.type, 13)
+    assert.deepEqual(Buffer.from(reply.data), Buffer.from(prepares[i]!.data))
+  })
+  assert.equal(seen.size, 2, 'two connections')
+})

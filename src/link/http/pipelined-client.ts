@@ -1,0 +1,317 @@
+/**
+ * A minimal HTTP/1.1 client for the HTTP link's sync Prepares when the account allows pipelining
+ * (`http.pipelining` > 1): a few keep-alive connections, requests sent back to back on each (RFC 9112 §9.3.2),
+ * every request of one turn of the event loop in one write per connection, replies read in order.
+ *
+ * undici pipelines only requests marked idempotent and writes each request with its own syscall; at 100 packets
+ * in flight those writes were a third of the router's CPU. The price of pipelining is head-of-line blocking: a
+ * slow reply holds up every reply behind it on that connection. So it is opt-in per account, new requests go to
+ * the connection with the fewest in flight, and when the oldest request on a connection passes its deadline the
+ * connection is dropped: that request fails LINK_TIMEOUT and the others on it fail at once (connection lost)
+ * rather than wait. Replies framed by Content-Length, chunked, or the end of the connection are read; anything
+ * else drops the connection (HTTP_BAD_RESPONSE).
+ */
+import { connect as connectTcp, type Socket } from 'node:net'
+import { connect as connectTls } from 'node:tls'
+import { HTTP_HEAD_MAX_BYTES, hasNoBody, headEnd, parseResponseHead, type ResponseHead } from './http1.js'
+import type { PostReply } from './post.js'
+
+/** Idle connections are closed before this: node:http's default keepAliveTimeout is 5 s. */
+export const HTTP_CLIENT_IDLE_MS = 4_000
+/** Deadlines and idle connections are checked this often (one timer per client). */
+const SWEEP_MS = 50
+/** Requests written at once when this many are queued on a connection, without waiting for the end of the turn. */
+const FLUSH_REQUESTS = 48
+
+export type HttpClientErrorCode = 'HTTP_CONNECTION_LOST' | 'HTTP_REPLY_TIMEOUT' | 'HTTP_BAD_RESPONSE' | 'HTTP_REPLY_TOO_LARGE' | 'HTTP_CLIENT_CLOSED' | 'HTTP_ABORTED'
+
+export class HttpClientError extends Error {
+  override readonly name = 'HttpClientError'
+  constructor(readonly code: HttpClientErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+  }
+}
+
+export interface PipelinedClientOptions {
+  /** `http://host:port/path` or https; every request goes to this path. */
+  url: URL
+  /** Header fields sent with every request, after Host (e.g. authorization, content-type). */
+  headers: Record<string, string>
+  connections: number
+  /** Requests in flight per connection. */
+  pipelining: number
+  bodyMaxBytes: number
+  now: () => number
+}
+
+export interface PipelinedClient {
+  /** POSTs `body`; fails HTTP_REPLY_TIMEOUT when no reply has come by `deadline` (ms, on `now`'s clock). */
+  post(body: Uint8Array, deadline: number, signal?: AbortSignal): Promise<PostReply>
+  close(): Promise<void>
+}
+
+interface Exchange {
+  readonly request: Buffer
+  readonly deadline: number
+  resolve(reply: PostReply): void
+  reject(err: Error): void
+  /** Aborted by the caller: its reply is read off the connection and dropped. */
+  settled: boolean
+}
+
+interface Connection {
+  readonly socket: Socket
+  readonly waiting: Exchange[]
+  out: Buffer[]
+  outBytes: number
+  flushScheduled: boolean
+  carry: Buffer | undefined
+  /** 'draining': the peer will close after the replies it has sent; nothing new goes on it. */
+  state: 'open' | 'draining' | 'closed'
+  idleSince: number
+  /** A reply framed by the end of the connection: its head. */
+  untilClose: ResponseHead | undefined
+}
+
+export function createPipelinedClient(options: PipelinedClientOptions): PipelinedClient {
+  const { url, now } = options
+  const tls = url.protocol === 'https:'
+  const port = Number(url.port || (tls ? 443 : 80))
+  const fields = Object.entries(options.headers).map(([name, value]) => `${name}: ${value}\r\n`).join('')
+  const requestHead = `POST ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n${fields}Content-Length: `
+  const connections: Connection[] = []
+  /** Requests waiting for room on a connection (all are at `pipelining`), oldest first. */
+  const queued: Exchange[] = []
+  let closed = false
+  const sweeper = setInterval(sweep, SWEEP_MS).unref()
+
+  function encode(body: Uint8Array): Buffer {
+    const head = `${requestHead}${body.length}\r\n\r\n`
+    const bytes = Buffer.allocUnsafe(head.length + body.length)
+    bytes.write(head, 0, 'latin1')
+    bytes.set(body, head.length)
+    return bytes
+  }
+
+  function open(): Connection {
+    const socket = tls ? connectTls({ host: url.hostname, port, servername: url.hostname, ALPNProtocols: ['http/1.1'] }) : connectTcp({ host: url.hostname, port })
+    socket.setNoDelay(true)
+    const c: Connection = { socket, waiting: [], out: [], outBytes: 0, flushScheduled: false, carry: undefined, state: 'open', idleSince: now(), untilClose: undefined }
+    let error: Error | undefined
+    socket.on('data', (chunk: Buffer) => read(c, chunk))
+    socket.on('error', (err) => void (error = err))
+    socket.on('end', () => endOfReplies(c))
+    socket.once('close', () => lost(c, new HttpClientError('HTTP_CONNECTION_LOST', `connection to ${url.host} lost: ${error?.message ?? 'closed'}`, { cause: error })))
+    connections.push(c)
+    return c
+  }
+
+  /** The open connection with the fewest requests in flight; a new one while all are busy and there is room. */
+  function pick(): Connection | undefined {
+    let best: Connection | undefined
+    for (const c of connections) if (c.state === 'open' && (best === undefined || c.waiting.length < best.waiting.length)) best = c
+    if ((best === undefined || best.waiting.length > 0) && connections.length < options.connections) return open()
+    return best !== undefined && best.waiting.length < options.pipelining ? best : undefined
+  }
+
+  function dispatch(c: Connection, exchange: Exchange): void {
+    c.waiting.push(exchange)
+    c.out.push(exchange.request)
+    c.outBytes += exchange.request.length
+    if (c.out.length >= FLUSH_REQUESTS) return flush(c)
+    if (!c.flushScheduled) {
+      c.flushScheduled = true
+      setImmediate(flush, c)
+    }
+  }
+
+  function flush(c: Connection): void {
+    c.flushScheduled = false
+    if (c.out.length === 0 || c.state === 'closed') return
+    c.socket.write(c.out.length === 1 ? c.out[0]! : Buffer.concat(c.out, c.outBytes))
+    c.out = []
+    c.outBytes = 0
+  }
+
+  /** Moves queued requests to connections with room. */
+  function pump(): void {
+    while (queued.length > 0 && !closed) {
+      const c = pick()
+      if (c === undefined) return
+      const exchange = queued.shift()!
+      if (!exchange.settled) dispatch(c, exchange)
+    }
+  }
+
+  function settle(exchange: Exchange, outcome: PostReply | Error): void {
+    if (exchange.settled) return
+    exchange.settled = true
+    if (outcome instanceof Error) exchange.reject(outcome)
+    else exchange.resolve(outcome)
+  }
+
+  /** The connection is gone: the oldest request fails with `first`, the rest as connection lost. */
+  function lost(c: Connection, err: Error, first: Error = err): void {
+    if (c.state === 'closed') return
+    c.state = 'closed'
+    c.socket.destroy()
+    connections.splice(connections.indexOf(c), 1)
+    const waiting = c.waiting.splice(0)
+    waiting.forEach((exchange, i) => settle(exchange, i === 0 ? first : err))
+    pump()
+  }
+
+  function drop(c: Connection, code: HttpClientErrorCode, message: string): void {
+    const reason = new HttpClientError(code, message)
+    lost(c, new HttpClientError('HTTP_CONNECTION_LOST', `connection to ${url.host} dropped: ${message}`, { cause: reason }), reason)
+  }
+
+  function replied(c: Connection, status: number, body: Uint8Array): void {
+    settle(c.waiting.shift()!, { status, body })
+    if (c.waiting.length === 0) c.idleSince = now()
+  }
+
+  function read(c: Connection, chunk: Buffer): void {
+    const buf = c.carry === undefined ? chunk : Buffer.concat([c.carry, chunk])
+    c.carry = undefined
+    if (c.untilClose !== undefined) {
+      c.carry = buf
+      if (buf.length > options.bodyMaxBytes) drop(c, 'HTTP_REPLY_TOO_LARGE', `reply body over ${options.bodyMaxBytes} bytes`)
+      return
+    }
+    let at = 0
+    while (at < buf.length && c.state !== 'closed' && c.untilClose === undefined) {
+      const end = headEnd(buf, at, at, buf.length)
+      if (end < 0) {
+        if (buf.length - at > HTTP_HEAD_MAX_BYTES) return drop(c, 'HTTP_BAD_RESPONSE', 'response head too large')
+        break
+      }
+      const head = parseResponseHead(buf, at, end)
+      if (!head.valid || head.status === 101) return drop(c, 'HTTP_BAD_RESPONSE', 'malformed or unsupported response')
+      if (head.status < 200) {
+        at = end // 1xx: informational, the final response follows (RFC 9110 §15.2)
+        continue
+      }
+      if (c.waiting.length === 0) return drop(c, 'HTTP_BAD_RESPONSE', 'response without a request')
+      const next = body(c, head, buf, end)
+      if (next < 0) break
+      at = next
+      if (head.close) {
+        c.state = 'draining'
+        c.socket.end()
+        return drain(c)
+      }
+    }
+    if (at < buf.length && c.state !== 'closed' && c.untilClose === undefined) c.carry = buf.subarray(at)
+    pump()
+  }
+
+  /** Reads the body of the response whose head ends at `from`; returns where the next response starts, or -1. */
+  function body(c: Connection, head: ResponseHead, buf: Buffer, from: number): number {
+    if (hasNoBody(head.status)) {
+      replied(c, head.status, buf.subarray(from, from))
+      return from
+    }
+    if (head.chunked) {
+      const chunked = dechunk(buf, from, options.bodyMaxBytes)
+      if (chunked === 'incomplete') return -1
+      if (typeof chunked === 'string') return drop(c, chunked === 'too large' ? 'HTTP_REPLY_TOO_LARGE' : 'HTTP_BAD_RESPONSE', `chunked reply: ${chunked}`), -1
+      replied(c, head.status, chunked.body)
+      return chunked.end
+    }
+    if (head.contentLength < 0) {
+      c.untilClose = head // the body runs to the end of the connection
+      c.carry = buf.subarray(from)
+      return -1
+    }
+    if (head.contentLength > options.bodyMaxBytes) return drop(c, 'HTTP_REPLY_TOO_LARGE', `reply body over ${options.bodyMaxBytes} bytes`), -1
+    if (from + head.contentLength > buf.length) return -1
+    replied(c, head.status, buf.subarray(from, from + head.contentLength))
+    return from + head.contentLength
+  }
+
+  function endOfReplies(c: Connection): void {
+    const head = c.untilClose
+    if (head !== undefined && c.waiting.length > 0) {
+      const bytes = c.carry ?? Buffer.alloc(0)
+      if (bytes.length > options.bodyMaxBytes) return drop(c, 'HTTP_REPLY_TOO_LARGE', `reply body over ${options.bodyMaxBytes} bytes`)
+      replied(c, head.status, bytes)
+    }
+    c.untilClose = undefined
+    lost(c, new HttpClientError('HTTP_CONNECTION_LOST', `${url.host} closed the connection`))
+  }
+
+  /** The peer closes after the reply just read: the requests behind it were not answered. */
+  function drain(c: Connection): void {
+    lost(c, new HttpClientError('HTTP_CONNECTION_LOST', `${url.host} closed the connection (Connection: close)`))
+  }
+
+  function sweep(): void {
+    const t = now()
+    for (const c of [...connections]) {
+      const oldest = c.waiting[0]
+      if (oldest !== undefined && t >= oldest.deadline) drop(c, 'HTTP_REPLY_TIMEOUT', 'no reply in time')
+      else if (oldest === undefined && t - c.idleSince >= HTTP_CLIENT_IDLE_MS) lost(c, new HttpClientError('HTTP_CONNECTION_LOST', 'idle'))
+    }
+    while (queued.length > 0 && (queued[0]!.settled || t >= queued[0]!.deadline)) {
+      settle(queued.shift()!, new HttpClientError('HTTP_REPLY_TIMEOUT', 'no connection with room in time'))
+    }
+  }
+
+  return {
+    post(body, deadline, signal) {
+      if (closed) return Promise.reject(new HttpClientError('HTTP_CLIENT_CLOSED', 'client closed'))
+      return new Promise<PostReply>((resolve, reject) => {
+        const exchange: Exchange = { request: encode(body), deadline, resolve, reject, settled: false }
+        if (signal !== undefined) {
+          const onAbort = (): void => settle(exchange, new HttpClientError('HTTP_ABORTED', 'send aborted'))
+          if (signal.aborted) return onAbort()
+          signal.addEventListener('abort', onAbort, { once: true })
+          exchange.resolve = (r) => (signal.removeEventListener('abort', onAbort), resolve(r))
+          exchange.reject = (e) => (signal.removeEventListener('abort', onAbort), reject(e))
+        }
+        const c = queued.length === 0 ? pick() : undefined
+        if (c === undefined) queued.push(exchange)
+        else dispatch(c, exchange)
+      })
+    },
+    async close() {
+      if (closed) return
+      closed = true
+      clearInterval(sweeper)
+      const err = new HttpClientError('HTTP_CLIENT_CLOSED', 'client closed')
+      for (const exchange of queued.splice(0)) settle(exchange, err)
+      for (const c of [...connections]) lost(c, err)
+    },
+  }
+}
+
+/** Decodes a chunked body (RFC 9112 §7.1) that starts at `from`; trailers are read and ignored. */
+function dechunk(buf: Buffer, from: number, maxBytes: number): { body: Buffer; end: number } | 'incomplete' | 'too large' | 'malformed' {
+  const parts: Buffer[] = []
+  let size = 0
+  let at = from
+  for (;;) {
+    const lineEnd = buf.indexOf('\r\n', at, 'latin1')
+    if (lineEnd < 0) return buf.length - at > 1024 ? 'malformed' : 'incomplete'
+    const sizeText = buf.toString('latin1', at, lineEnd).split(';')[0]!.trim()
+    if (!/^[0-9a-fA-F]{1,8}$/.test(sizeText)) return 'malformed'
+    const chunkSize = parseInt(sizeText, 16)
+    at = lineEnd + 2
+    if (chunkSize === 0) {
+      // Trailer fields, then the blank line.
+      for (;;) {
+        const end = buf.indexOf('\r\n', at, 'latin1')
+        if (end < 0) return buf.length - at > HTTP_HEAD_MAX_BYTES ? 'malformed' : 'incomplete'
+        if (end === at) return { body: parts.length === 1 ? parts[0]! : Buffer.concat(parts), end: end + 2 }
+        at = end + 2
+      }
+    }
+    size += chunkSize
+    if (size > maxBytes) return 'too large'
+    if (at + chunkSize + 2 > buf.length) return 'incomplete'
+    if (buf[at + chunkSize] !== 13 || buf[at + chunkSize + 1] !== 10) return 'malformed'
+    parts.push(buf.subarray(at, at + chunkSize))
+    at += chunkSize + 2
+  }
+}

@@ -3,11 +3,11 @@
  * the pooled slab (src/oer/alloc.ts). Everything is validated on the way out; see packet.ts for the API.
  */
 import { CodecError } from '../oer/errors.js'
-import { allocBytes } from '../oer/alloc.js'
+import { allocBytes, copyBytes } from '../oer/alloc.js'
 import { lengthPrefixSize, writeLengthAt } from '../oer/writer.js'
 import { isValidIlpAddress } from './address.js'
 import { ILP_TIMESTAMP_LENGTH, writeIlpTimestamp } from './timestamp.js'
-import { fulfillRawMatches, prepareRawMatches, rejectRawMatches } from './raw.js'
+import { amountAndExpiryMatch, fulfillRawMatches, prepareBodyAt, rawHoldsFields, rejectRawMatches } from './raw.js'
 import { CONDITION_LENGTH, FULFILLMENT_LENGTH, ILP_DATA_MAX_LENGTH, ILP_MESSAGE_MAX_LENGTH, UINT64_MAX, isWellFormedCode } from './limits.js'
 import { IlpPacketType, RAW, type IlpFulfill, type IlpPacket, type IlpPrepare, type IlpReject } from './types.js'
 
@@ -63,6 +63,16 @@ export function writeUInt64(bytes: Uint8Array, at: number, v: bigint): void {
   bytes[at + 7] = lo & 0xff
 }
 
+/**
+ * Writes amount and expiry of `p` over the copy of its RAW at `out[at..]` (the forwarding path: one copy,
+ * straight into the bytes that go out). The caller has checked the amount.
+ */
+export function writeForwardedPrepare(out: Uint8Array, at: number, p: Omit<IlpPrepare, 'type'>): void {
+  const bodyAt = prepareBodyAt(out, at)
+  writeUInt64(out, bodyAt, p.amount)
+  writeIlpTimestamp(out, bodyAt + 8, p.expiresAt)
+}
+
 export function checkAmount(amount: unknown): asserts amount is bigint {
   if (typeof amount !== 'bigint' || amount < 0n || amount > UINT64_MAX) {
     throw new CodecError('OER_VALUE_OUT_OF_RANGE', `amount ${String(amount)} is not a UInt64`)
@@ -112,10 +122,19 @@ function isValidDestination(destination: string): boolean {
   return (destination === lastDestination && destination !== '') || isValidIlpAddress(destination)
 }
 
-/** Encodes a Prepare; a decoded or patched Prepare returns its RAW bytes (checked against every field, raw.ts). */
+/**
+ * Encodes a Prepare. A decoded Prepare returns its RAW bytes; a patched one (RAW holds every field but amount
+ * and expiry, raw.ts) a copy of RAW with those two written over; any other is encoded from its fields.
+ */
 export function encodePrepare(p: Omit<IlpPrepare, 'type'>): Uint8Array {
   const raw = p[RAW]
-  if (raw !== undefined && prepareRawMatches(p, raw)) return raw
+  if (raw !== undefined && rawHoldsFields(p)) {
+    if (amountAndExpiryMatch(p, raw)) return raw
+    checkAmount(p.amount)
+    const bytes = copyBytes(raw) // never Buffer#slice: on a Buffer that is a view, and we would patch the input
+    writeForwardedPrepare(bytes, 0, p)
+    return bytes
+  }
   checkAmount(p.amount)
   checkFixed('executionCondition', p.executionCondition, CONDITION_LENGTH)
   if (!isValidDestination(p.destination)) throw new CodecError('ILP_INVALID_ADDRESS', `invalid destination address: ${JSON.stringify(p.destination)}`)

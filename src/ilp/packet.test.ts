@@ -12,6 +12,8 @@ import {
   encodePrepare,
   packetBytes,
   patchPrepare,
+  forwardablePrepareBytes,
+  writeForwardedPrepare,
 } from './packet.js'
 import { IlpPacketType, RAW, type IlpPrepare } from './types.js'
 import { readSharedJson, hex, toHex } from '../../test/support/shared.js'
@@ -192,10 +194,35 @@ describe('zero-copy forwarding (RAW + patchPrepare)', () => {
     assert.equal(toHex(decodeFulfill(encodeIlpPacket({ ...fulfill, data: new Uint8Array(0) })).data), '')
   })
 
-  test('a patched Prepare is sent as its patched bytes, without re-encoding', () => {
-    const out = patchPrepare(decodePrepare(example), 99n, new Date('2017-12-23T01:21:39.549Z'))
-    assert.equal(encodePrepare(out), out[RAW])
-    assert.equal(out.data.buffer, out[RAW]!.buffer, 'fields are views of the new bytes')
+  test('a patched Prepare copies nothing: its bytes are made once, when sent, as RAW with two fields written over', () => {
+    const input = decodePrepare(example)
+    const out = patchPrepare(input, 99n, new Date('2017-12-23T01:21:39.549Z'))
+    assert.equal(out[RAW], input[RAW], 'RAW is the incoming envelope')
+    assert.equal(out.data, input.data)
+    assert.equal(out.executionCondition, input.executionCondition)
+    const encoded = encodePrepare(out)
+    assert.notEqual(encoded, input[RAW])
+    assert.equal(toHex(input[RAW]!), toHex(example), 'the input is untouched')
+    // The link's path: copy forwardablePrepareBytes into its own buffer, then write amount and expiry over it.
+    const raw = forwardablePrepareBytes(out)!
+    const frame = new Uint8Array(raw.length + 5).fill(0xee)
+    frame.set(raw, 3)
+    writeForwardedPrepare(frame, 3, out)
+    assert.equal(toHex(frame.subarray(3, 3 + raw.length)), toHex(encoded))
+    assert.deepEqual([frame[2], frame[3 + raw.length]], [0xee, 0xee], 'nothing written outside the packet')
+    const again = decodePrepare(encoded)
+    assert.equal(again.amount, 99n)
+    assert.equal(again.expiresAt.toISOString(), '2017-12-23T01:21:39.549Z')
+  })
+
+  test('forwardablePrepareBytes: RAW only when it holds the other fields; amount and expiry are checked', () => {
+    const p = decodePrepare(example)
+    assert.equal(forwardablePrepareBytes(p), p[RAW])
+    assert.equal(forwardablePrepareBytes({ ...p, data: new Uint8Array([1]) }), undefined)
+    assert.equal(forwardablePrepareBytes({ ...p, [RAW]: undefined }), undefined)
+    assert.equal(code(() => forwardablePrepareBytes({ ...p, amount: 2n ** 64n })), 'OER_VALUE_OUT_OF_RANGE')
+    assert.equal(code(() => forwardablePrepareBytes({ ...p, expiresAt: new Date(NaN) })), 'ILP_INVALID_TIMESTAMP')
+    assert.equal(code(() => patchPrepare(p, 1n, new Date(NaN))), 'ILP_INVALID_TIMESTAMP')
   })
 
   test('patchPrepare without RAW (a locally built Prepare) still encodes correctly', () => {

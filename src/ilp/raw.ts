@@ -12,9 +12,10 @@ import { uint64At } from '../oer/reader.js'
 import { readIlpTimestampMs } from './timestamp.js'
 import { RAW_CONDITION, RAW_DATA, RAW_DESTINATION, RAW_FULFILLMENT, type IlpFulfill, type IlpPrepare, type IlpReject } from './types.js'
 
-/** Offset of the first body field in an envelope (after the type byte and the length determinant). */
-export function prepareBodyAt(raw: Uint8Array): number {
-  return raw[1]! < 0x80 ? 2 : 2 + (raw[1]! & 0x7f)
+/** Offset of the first body field of the envelope at `at` (after the type byte and the length determinant). */
+export function prepareBodyAt(raw: Uint8Array, at = 0): number {
+  const first = raw[at + 1]!
+  return at + (first < 0x80 ? 2 : 2 + (first & 0x7f))
 }
 
 /** Reads the length determinant at `i` (at most 2 length bytes: fields checked here are ≤ 8191 bytes). */
@@ -52,14 +53,10 @@ export function rawHoldsFields(p: Omit<IlpPrepare, 'type'>): boolean {
   return data !== undefined && p.data === data && p.executionCondition === p[RAW_CONDITION] && p.destination === p[RAW_DESTINATION]
 }
 
-export function prepareRawMatches(p: Omit<IlpPrepare, 'type'>, raw: Uint8Array): boolean {
+/** RAW's amount and expiry are the Prepare's (the other fields are checked by rawHoldsFields). */
+export function amountAndExpiryMatch(p: Omit<IlpPrepare, 'type'>, raw: Uint8Array): boolean {
   const at = prepareBodyAt(raw)
-  return (
-    uint64At(raw, at) === p.amount &&
-    p.expiresAt instanceof Date &&
-    readIlpTimestampMs(raw, at + 8) === p.expiresAt.getTime() &&
-    rawHoldsFields(p)
-  )
+  return uint64At(raw, at) === p.amount && p.expiresAt instanceof Date && readIlpTimestampMs(raw, at + 8) === p.expiresAt.getTime()
 }
 
 export function fulfillRawMatches(p: Omit<IlpFulfill, 'type'>): boolean {

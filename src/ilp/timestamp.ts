@@ -122,10 +122,19 @@ export function writeIlpTimestamp(bytes: Uint8Array, offset: number, date: Date)
   writeIlpTimestampMs(bytes, offset, date instanceof Date ? date.getTime() : NaN)
 }
 
-/** Writes a time in ms since the epoch (years 0000..9999) as 17 ASCII digits. */
-export function writeIlpTimestampMs(bytes: Uint8Array, offset: number, t: number): void {
+/** Throws what writeIlpTimestamp would for `date` (not a Date, invalid, outside years 0000..9999). */
+export function checkTimestamp(date: Date): void {
+  checkTimeMs(date instanceof Date ? date.getTime() : NaN)
+}
+
+function checkTimeMs(t: number): void {
   if (!Number.isInteger(t)) throw invalid('invalid date')
   if (t < MIN_TIME_MS || t > MAX_TIME_MS) throw invalid(`${new Date(t).toISOString()} is outside years 0000..9999`)
+}
+
+/** Writes a time in ms since the epoch (years 0000..9999) as 17 ASCII digits. */
+export function writeIlpTimestampMs(bytes: Uint8Array, offset: number, t: number): void {
+  checkTimeMs(t)
   const days = Math.floor(t / MS_PER_DAY)
   // 0..86399999: `| 0` keeps the arithmetic below in int32 (on a double, `%` is a slow fmod call).
   const msOfDay = (t - days * MS_PER_DAY) | 0

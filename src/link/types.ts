@@ -3,6 +3,9 @@ import type { IlpPrepare, IlpReply } from '../ilp/types.js'
 /** What a link calls with each Prepare that arrives from its peer. It resolves to the reply to send back. */
 export type IncomingPrepareHandler = (prepare: IlpPrepare, signal?: AbortSignal) => Promise<IlpReply>
 
+/** How `Link.sendThen` reports the outcome: the reply, or undefined and why there is none. */
+export type SendDone = (reply: IlpReply | undefined, err?: LinkError) => void
+
 /**
  * A bilateral link to one peer (ARCHITECTURE.md): the only thing that knows about sockets.
  * `send` resolves with the peer's Fulfill or Reject. It rejects its promise with a `LinkError` when the packet
@@ -11,6 +14,12 @@ export type IncomingPrepareHandler = (prepare: IlpPrepare, signal?: AbortSignal)
  */
 export interface Link {
   send(prepare: IlpPrepare, signal?: AbortSignal): Promise<IlpReply>
+  /**
+   * Optional: `send` without a promise, the connector's hot path (one promise and one microtask fewer per
+   * packet). Calls `done` exactly once, with the reply, or with undefined and the LinkError, possibly before
+   * it returns. Throws, having queued nothing and without calling `done`, for a Prepare that cannot be encoded.
+   */
+  sendThen?(prepare: IlpPrepare, done: SendDone): void
   handle(handler: IncomingPrepareHandler): void
   close(): Promise<void>
   /** True while packets can be sent (authenticated socket, or a stateless transport). */

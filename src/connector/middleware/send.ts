@@ -97,24 +97,22 @@ export function createSend(options: SendOptions): OutgoingHandler {
         () => resolve(reject(IlpErrorCode.R00_TRANSFER_TIMED_OUT, self.address, `no reply from ${to.id} before the packet expired`)),
         deadlineMs,
       )
-      const fail = (err: unknown): void => {
+      const done = (reply: IlpReply | undefined, err?: unknown): void => {
         deadlines.cancel(deadline)
-        resolve(fromError(err instanceof Error ? err : new Error(String(err)), to.id))
-      }
-      let sent: Promise<IlpReply>
-      try {
-        sent = link.send(outgoing)
-      } catch (err) {
-        return fail(err) // a link that throws instead of rejecting
-      }
-      sent.then((reply) => {
-        deadlines.cancel(deadline)
+        if (reply === undefined) return resolve(fromError(err instanceof Error ? err : new Error(String(err)), to.id))
         try {
           resolve(checkReply(reply, to.id, incoming.executionCondition, deadlineMs))
-        } catch (err) {
-          resolve(fromError(err instanceof Error ? err : new Error(String(err)), to.id))
+        } catch (thrown) {
+          resolve(fromError(thrown instanceof Error ? thrown : new Error(String(thrown)), to.id))
         }
-      }, fail)
+      }
+      try {
+        // A link with sendThen answers through the callback; any other through its promise.
+        if (link.sendThen !== undefined) link.sendThen(outgoing, done)
+        else link.send(outgoing).then(done, (err: unknown) => done(undefined, err))
+      } catch (err) {
+        done(undefined, err) // a link that throws instead of answering (a Prepare it cannot encode)
+      }
     })
   }
 }

@@ -40,6 +40,11 @@ export function createBtpAccountLink(accountId: string, onClose: () => void | Pr
       if (session === undefined || !session.open) return Promise.reject(new LinkError('LINK_DOWN', `BTP peer ${accountId} is not connected`))
       return session.send(prepare, signal)
     },
+    sendThen(prepare, done) {
+      if (closed) return done(undefined, new LinkError('LINK_CLOSED', `BTP link of ${accountId} is closed`))
+      if (session === undefined || !session.open) return done(undefined, new LinkError('LINK_DOWN', `BTP peer ${accountId} is not connected`))
+      session.sendThen(prepare, done)
+    },
     handle(h) {
       handler = h
     },

@@ -4,7 +4,7 @@ import { WebSocket } from 'ws'
 import { runLinkContract, contractPrepare, echoFulfill } from '../link-contract.js'
 import { createTokenAuthenticator } from '../tokens.js'
 import { LinkError } from '../types.js'
-import { isFulfill } from '../../ilp/index.js'
+import { decodePrepare, isFulfill, patchPrepare, type IlpPrepare, type IlpReply } from '../../ilp/index.js'
 import { createBtpServer, type BtpServerOptions } from './server.js'
 import { createBtpClientLink } from './client.js'
 import { BtpPacketType, authMessage, decodeBtpPacket, encodeBtpIlp, encodeBtpPacket } from './packet.js'
@@ -159,4 +159,49 @@ test('BTP server: an authenticator that throws refuses the socket; the server ke
   assert.equal(await raw.closed, 1008)
   const again = await rawSocket(new URL(server.url).port)
   again.ws.close()
+})
+
+test('BTP sendThen: a forwarded Prepare goes out with its new amount and expiry; done is called once per send', async (t) => {
+  const p = await setup()
+  t.after(() => p.close())
+  const seen: IlpPrepare[] = []
+  p.b.handle(async (prepare) => {
+    seen.push(prepare)
+    return echoFulfill(prepare)
+  })
+  const incoming = decodePrepare(packetBytes(contractPrepare()))
+  const expiresAt = new Date(incoming.expiresAt.getTime() - 1000)
+  const outgoing = patchPrepare(incoming, 7n, expiresAt)
+  const outcomes: (IlpReply | LinkError)[] = []
+  await new Promise<void>((resolve) =>
+    p.a.sendThen!(outgoing, (reply, err) => {
+      outcomes.push(reply ?? err!)
+      resolve()
+    }),
+  )
+  assert.equal(outcomes.length, 1)
+  assert.ok(isFulfill(outcomes[0] as IlpReply))
+  assert.equal(seen[0]!.amount, 7n)
+  assert.equal(seen[0]!.expiresAt.getTime(), expiresAt.getTime())
+  assert.equal(Buffer.from(seen[0]!.data).toString('hex'), Buffer.from(incoming.data).toString('hex'))
+
+  // A Prepare that cannot be encoded throws, queues nothing and never calls done.
+  assert.throws(() => p.a.sendThen!({ ...incoming, amount: 2n ** 64n }, () => assert.fail('done called')), /not a UInt64/)
+  // A done that throws is logged; the link keeps working.
+  await new Promise<void>((resolve) =>
+    p.a.sendThen!(patchPrepare(incoming, 8n, expiresAt), () => {
+      resolve()
+      throw new Error('a careless callback')
+    }),
+  )
+  assert.ok(isFulfill(await p.a.send(contractPrepare())))
+  assert.deepEqual(seen.map((s) => s.amount).slice(0, 2), [7n, 8n])
+
+  await p.a.close()
+  let closedWith: LinkError | undefined
+  p.a.sendThen!(contractPrepare(), (reply, err) => {
+    assert.equal(reply, undefined)
+    closedWith = err
+  })
+  assert.equal(closedWith?.code, 'LINK_CLOSED', 'a closed link answers at once')
 })

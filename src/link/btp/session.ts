@@ -17,9 +17,9 @@
  */
 import type { Socket } from 'node:net'
 import type { WebSocket, RawData } from 'ws'
-import { decodePrepare, decodeReply, packetBytes } from '../../ilp/packet.js'
+import { decodePrepare, decodeReply, forwardablePrepareBytes, packetBytes, writeForwardedPrepare } from '../../ilp/packet.js'
 import type { IlpPrepare, IlpReply } from '../../ilp/types.js'
-import { LinkError, type IncomingPrepareHandler } from '../types.js'
+import { LinkError, type IncomingPrepareHandler, type SendDone } from '../types.js'
 import type { LinkLogger } from '../log.js'
 import {
   BtpPacketType,
@@ -85,14 +85,15 @@ export interface BtpSession {
   readonly open: boolean
   readonly inFlight: number
   send(prepare: IlpPrepare, signal?: AbortSignal): Promise<IlpReply>
+  /** `send` without a promise (Link.sendThen): `done` is called once, with the reply or the LinkError. */
+  sendThen(prepare: IlpPrepare, done: SendDone, signal?: AbortSignal): void
   /** Fails our requests in flight with `err` and closes the socket. */
   close(err: LinkError, wsCode?: number, reason?: string): void
 }
 
 interface Pending {
   readonly requestId: number
-  readonly resolve: (reply: IlpReply) => void
-  readonly reject: (err: LinkError) => void
+  readonly done: SendDone
   readonly deadline: number
   signal: AbortSignal | undefined
   onAbort: (() => void) | undefined
@@ -147,11 +148,16 @@ export function createBtpSession(ws: WebSocket, options: BtpSessionOptions): Btp
     scheduleWrite()
   }
 
-  /** The hot path: an `ilp` Message or Response encoded straight into the batch. */
-  function enqueueIlp(type: BtpPacketType.Message | BtpPacketType.Response, requestId: number, ilp: Uint8Array): void {
-    const at = batch.begin(btpIlpLength(ilp.length))
+  /**
+   * The hot path: an `ilp` Message or Response encoded straight into the batch. `forwarded`: `ilp` is that
+   * Prepare's RAW, and its amount and expiry go over the copy (writeForwardedPrepare).
+   */
+  function enqueueIlp(type: BtpPacketType.Message | BtpPacketType.Response, requestId: number, ilp: Uint8Array, forwarded?: IlpPrepare): void {
+    const length = btpIlpLength(ilp.length)
+    const at = batch.begin(length)
     try {
       writeBtpIlp(batch.out, at, type, requestId, ilp)
+      if (forwarded !== undefined) writeForwardedPrepare(batch.out, at + length - ilp.length, forwarded)
     } catch (err) {
       batch.cancel()
       throw err
@@ -181,30 +187,49 @@ export function createBtpSession(ws: WebSocket, options: BtpSessionOptions): Btp
     return entry
   }
 
+  /** Tells the sender; a `done` that throws is logged, never let into the socket's read loop. */
+  function report(entry: Pending, reply: IlpReply | undefined, err?: LinkError): void {
+    try {
+      entry.done(reply, err)
+    } catch (thrown) {
+      log.error({ err: thrown, accountId }, 'a BTP send callback threw')
+    }
+  }
+
   function send(prepare: IlpPrepare, signal?: AbortSignal): Promise<IlpReply> {
-    if (state !== 'open') return Promise.reject(new LinkError('LINK_DOWN', `BTP connection of ${accountId} is closed`))
-    if (signal?.aborted) return Promise.reject(new LinkError('LINK_CLOSED', 'send aborted'))
+    return new Promise<IlpReply>((resolve, reject) => {
+      sendThen(prepare, (reply, err) => (reply !== undefined ? resolve(reply) : reject(err)), signal)
+    })
+  }
+
+  function sendThen(prepare: IlpPrepare, done: SendDone, signal?: AbortSignal): void {
+    if (state !== 'open') return done(undefined, new LinkError('LINK_DOWN', `BTP connection of ${accountId} is closed`))
+    if (signal?.aborted) return done(undefined, new LinkError('LINK_CLOSED', 'send aborted'))
     if (pending.size >= limits.outgoingInFlightMax) {
-      return Promise.reject(new LinkError('LINK_OVERLOADED', `${limits.outgoingInFlightMax} packets already in flight`))
+      return done(undefined, new LinkError('LINK_OVERLOADED', `${limits.outgoingInFlightMax} packets already in flight`))
     }
     if (ws.bufferedAmount + batch.bytes > limits.sendBufferMaxBytes) {
-      return Promise.reject(new LinkError('LINK_OVERLOADED', 'the peer is not reading its socket'))
+      return done(undefined, new LinkError('LINK_OVERLOADED', 'the peer is not reading its socket'))
     }
+    // Both throw here, before anything is queued, for a Prepare that cannot be encoded. A forwarded Prepare is
+    // copied once, into the batch, with its new amount and expiry written over the copy.
+    const raw = forwardablePrepareBytes(prepare)
+    const ilp = raw ?? packetBytes(prepare)
     const requestId = pending.freeId()
-    const ilp = packetBytes(prepare) // throws here, before anything is queued, for a Prepare that cannot be encoded
     // The clock as of the last tick: the request timeout is a backstop (35 s) and ticks are 100 ms apart, so
     // reading the clock per packet would buy nothing.
     const deadline = Math.min(prepare.expiresAt.getTime(), lastTickAt + limits.requestTimeoutMs)
-    return new Promise<IlpReply>((resolve, reject) => {
-      const entry: Pending = { requestId, resolve, reject, deadline, signal: undefined, onAbort: undefined }
-      if (signal !== undefined) {
-        entry.signal = signal
-        entry.onAbort = () => settle(requestId)?.reject(new LinkError('LINK_CLOSED', 'send aborted'))
-        signal.addEventListener('abort', entry.onAbort, { once: true })
+    const entry: Pending = { requestId, done, deadline, signal: undefined, onAbort: undefined }
+    enqueueIlp(BtpPacketType.Message, requestId, ilp, raw === undefined ? undefined : prepare)
+    pending.add(entry)
+    if (signal !== undefined) {
+      entry.signal = signal
+      entry.onAbort = () => {
+        const aborted = settle(requestId)
+        if (aborted !== undefined) report(aborted, undefined, new LinkError('LINK_CLOSED', 'send aborted'))
       }
-      pending.add(entry)
-      enqueueIlp(BtpPacketType.Message, requestId, ilp)
-    })
+      signal.addEventListener('abort', entry.onAbort, { once: true })
+    }
   }
 
   function onReply(packet: BtpResponse | BtpError): void {
@@ -214,19 +239,17 @@ export function createBtpSession(ws: WebSocket, options: BtpSessionOptions): Btp
       return
     }
     if (packet.type === BtpPacketType.Error) {
-      entry.reject(new LinkError('LINK_REMOTE', `peer answered BTP Error ${packet.code} ${packet.name}`))
-      return
+      return report(entry, undefined, new LinkError('LINK_REMOTE', `peer answered BTP Error ${packet.code} ${packet.name}`))
     }
     const ilp = primaryIlpData(packet.protocolData)
-    if (ilp === undefined) {
-      entry.reject(new LinkError('LINK_PROTOCOL', 'BTP Response without an ilp entry'))
-      return
-    }
+    if (ilp === undefined) return report(entry, undefined, new LinkError('LINK_PROTOCOL', 'BTP Response without an ilp entry'))
+    let reply: IlpReply
     try {
-      entry.resolve(decodeReply(ilp))
+      reply = decodeReply(ilp)
     } catch (err) {
-      entry.reject(new LinkError('LINK_PROTOCOL', `peer's reply is not a Fulfill or Reject: ${(err as Error).message}`, { cause: err }))
+      return report(entry, undefined, new LinkError('LINK_PROTOCOL', `peer's reply is not a Fulfill or Reject: ${(err as Error).message}`, { cause: err }))
     }
+    report(entry, reply)
   }
 
   // ------------------------------------------------------------------------------------ incoming requests
@@ -306,7 +329,7 @@ export function createBtpSession(ws: WebSocket, options: BtpSessionOptions): Btp
     const t = now()
     lastTickAt = t
     for (const entry of pending.entries()) {
-      if (entry.deadline <= t) settle(entry.requestId)!.reject(new LinkError('LINK_TIMEOUT', 'no BTP reply before the deadline'))
+      if (entry.deadline <= t) report(settle(entry.requestId)!, undefined, new LinkError('LINK_TIMEOUT', 'no BTP reply before the deadline'))
     }
     if (t - lastPingAt < limits.pingIntervalMs) return
     if (!alive) return violation('no pong to the last ping', WS_POLICY_VIOLATION)
@@ -322,7 +345,7 @@ export function createBtpSession(ws: WebSocket, options: BtpSessionOptions): Btp
     flush()
     state = 'closed'
     clearInterval(timer)
-    for (const entry of pending.entries()) settle(entry.requestId)!.reject(err)
+    for (const entry of pending.entries()) report(settle(entry.requestId)!, undefined, err)
     if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) {
       ws.close(wsCode, reason)
       const grace = setTimeout(() => ws.terminate(), BTP_CLOSE_GRACE_MS)
@@ -345,6 +368,7 @@ export function createBtpSession(ws: WebSocket, options: BtpSessionOptions): Btp
       return pending.size
     },
     send,
+    sendThen,
     close,
   }
   return session

@@ -7,7 +7,7 @@ export {
   HTTP_REPLY_TIMEOUT_MS,
   type HttpLinkOptions,
 } from './link.js'
-export { createPipelinedClient, HttpClientError, HTTP_CLIENT_IDLE_MS, type HttpClientErrorCode, type PipelinedClient, type PipelinedClientOptions } from './pipelined-client.js'
+export { createHttp1Client, HttpClientError, HTTP_CLIENT_IDLE_MS, type HttpClientErrorCode, type Http1Client, type Http1ClientOptions } from './http1-client.js'
 export { HTTP_PIPELINED_MAX, HTTP_FLUSH_REPLIES } from './fast-path.js'
 export { HTTP_HEAD_MAX_BYTES } from './http1.js'
 export {

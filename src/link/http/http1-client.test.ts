@@ -6,7 +6,7 @@ import { contractPrepare, echoFulfill } from '../link-contract.js'
 import { LinkError } from '../types.js'
 import { decodePrepare, encodeIlpPacket, packetBytes } from '../../ilp/index.js'
 import { createHttpLink } from './link.js'
-import { createPipelinedClient, HttpClientError } from './pipelined-client.js'
+import { createHttp1Client, HttpClientError } from './http1-client.js'
 import { headEnd, parseRequestHead } from './http1.js'
 
 type After = { after(f: () => unknown): void }
@@ -71,7 +71,7 @@ test('pipelined link: a connection dropped with requests in flight fails all of 
   assert.equal(reply.type, 13)
 })
 
-test('pipelined client: chunked replies, 1xx, and Connection: close (the requests behind it fail)', async (t) => {
+test('HTTP/1.1 client: chunked replies, 1xx, and Connection: close (the requests behind it fail)', async (t) => {
   const peer = await rawPeer(t, (socket, body, index) => {
     const fulfill = fulfillOf(body)
     if (index === 0) {
@@ -82,7 +82,7 @@ test('pipelined client: chunked replies, 1xx, and Connection: close (the request
       socket.end(response(fulfill, 'Connection: close\r\n'))
     }
   })
-  const client = createPipelinedClient({ url: new URL(peer.url), headers: {}, connections: 1, pipelining: 8, bodyMaxBytes: 65536, now: Date.now })
+  const client = createHttp1Client({ url: new URL(peer.url), headers: {}, connections: 1, pipelining: 8, bodyMaxBytes: 65536, now: Date.now })
   t.after(() => client.close())
   const prepares = [contractPrepare(), contractPrepare(), contractPrepare()]
   const [a, b, c] = prepares.map((p) => client.post(packetBytes(p), Date.now() + 5000))
@@ -91,10 +91,10 @@ test('pipelined client: chunked replies, 1xx, and Connection: close (the request
   await assert.rejects(c!, (err: unknown) => err instanceof HttpClientError && err.code === 'HTTP_CONNECTION_LOST')
 })
 
-test('pipelined client: an aborted request leaves the order intact (its reply is read and dropped)', async (t) => {
+test('HTTP/1.1 client: an aborted request leaves the order intact (its reply is read and dropped)', async (t) => {
   const held: (() => void)[] = []
   const peer = await rawPeer(t, (socket, body) => held.push(() => socket.write(response(fulfillOf(body)))))
-  const client = createPipelinedClient({ url: new URL(peer.url), headers: {}, connections: 1, pipelining: 8, bodyMaxBytes: 65536, now: Date.now })
+  const client = createHttp1Client({ url: new URL(peer.url), headers: {}, connections: 1, pipelining: 8, bodyMaxBytes: 65536, now: Date.now })
   t.after(() => client.close())
   const abort = new AbortController()
   const [p1, p2] = [contractPrepare(), contractPrepare()]
@@ -107,9 +107,9 @@ test('pipelined client: an aborted request leaves the order intact (its reply is
   assert.deepEqual(Buffer.from((await second).body), fulfillOf(Buffer.from(packetBytes(p2))))
 })
 
-test('pipelined client: a reply over the body bound drops the connection', async (t) => {
+test('HTTP/1.1 client: a reply over the body bound drops the connection', async (t) => {
   const peer = await rawPeer(t, (socket) => socket.write(response(new Uint8Array(2000))))
-  const client = createPipelinedClient({ url: new URL(peer.url), headers: {}, connections: 1, pipelining: 8, bodyMaxBytes: 1000, now: Date.now })
+  const client = createHttp1Client({ url: new URL(peer.url), headers: {}, connections: 1, pipelining: 8, bodyMaxBytes: 1000, now: Date.now })
   t.after(() => client.close())
   await assert.rejects(client.post(new Uint8Array(1), Date.now() + 5000), (err: unknown) => err instanceof HttpClientError && err.code === 'HTTP_REPLY_TOO_LARGE')
 })

@@ -31,44 +31,52 @@ export interface RequestHead {
 /** Fields whose presence sends a request to node:http (async mode, bodies we do not frame, protocol switches). */
 const NOT_PLAIN = new Set(['transfer-encoding', 'expect', 'upgrade', 'callback-url', 'request-id', 'prefer'])
 
-/** Parses the head in `buf[start, end)` (end = after the blank line). Field names are case-insensitive (RFC 9110 §5.1). */
+/**
+ * Parses the head in `buf[start, end)` (end = after the blank line). Field names are case-insensitive
+ * (RFC 9110 §5.1); only names as long as one we read are lower-cased (this runs for every request).
+ */
 export function parseRequestHead(buf: Buffer, start: number, end: number): RequestHead {
-  const lines = buf.toString('latin1', start, end - 4).split('\r\n')
-  const [method = '', target = '', version = '', extra] = lines[0]!.split(' ')
+  const text = buf.toString('latin1', start, end - 2) // every line, the last one with its CRLF
+  let lineEnd = text.indexOf('\r\n')
+  const [method = '', target = '', version = '', extra] = text.slice(0, lineEnd).split(' ')
   const head: RequestHead = { method, target, contentLength: -1, authorization: '', contentType: '', plain: version === 'HTTP/1.1' && extra === undefined }
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i]!
-    const colon = line.indexOf(':')
+  for (let at = lineEnd + 2; at < text.length; at = lineEnd + 2) {
+    lineEnd = text.indexOf('\r\n', at)
+    const colon = text.indexOf(':', at)
+    const first = text.charCodeAt(at)
     // obs-fold (a line starting with whitespace) and lines without a colon are not ours to interpret (§5.2).
-    if (colon <= 0 || line.charCodeAt(0) === 32 || line.charCodeAt(0) === 9 || line.charCodeAt(colon - 1) === 32) {
+    if (colon <= at || colon > lineEnd || first === 32 || first === 9 || text.charCodeAt(colon - 1) === 32) {
       head.plain = false
       continue
     }
-    const name = line.slice(0, colon).toLowerCase()
-    const value = line.slice(colon + 1).trim()
-    switch (name) {
-      case 'content-length':
-        head.contentLength = mergeLength(head.contentLength, value)
-        break
-      case 'authorization':
-        head.authorization = value
-        break
-      case 'content-type':
-        head.contentType = value
-        break
-      case 'connection':
-        if (value.toLowerCase() !== 'keep-alive') head.plain = false
-        break
-      default:
-        if (NOT_PLAIN.has(name)) head.plain = false
-    }
+    if (!FIELD_NAME_LENGTHS.has(colon - at)) continue
+    const name = text.slice(at, colon).toLowerCase()
+    if (name === 'content-length') head.contentLength = mergeLength(head.contentLength, fieldValue(text, colon + 1, lineEnd))
+    else if (name === 'authorization') head.authorization = fieldValue(text, colon + 1, lineEnd)
+    else if (name === 'content-type') head.contentType = fieldValue(text, colon + 1, lineEnd)
+    else if (name === 'connection') {
+      if (fieldValue(text, colon + 1, lineEnd).toLowerCase() !== 'keep-alive') head.plain = false
+    } else if (NOT_PLAIN.has(name)) head.plain = false
   }
   return head
 }
 
+const FIELD_NAME_LENGTHS = new Set(['content-length', 'authorization', 'content-type', 'connection', ...NOT_PLAIN].map((n) => n.length))
+
+/** A field value without the optional whitespace around it (§5.5). */
+function fieldValue(text: string, from: number, to: number): string {
+  while (from < to && (text.charCodeAt(from) === 32 || text.charCodeAt(from) === 9)) from++
+  while (to > from && (text.charCodeAt(to - 1) === 32 || text.charCodeAt(to - 1) === 9)) to--
+  return text.slice(from, to)
+}
+
 /** Content-Length is 1*DIGIT (RFC 9110 §8.6); a repeat with the same value is tolerated, a different one is not. */
 function mergeLength(previous: number, value: string): number {
-  const length = /^\d{1,15}$/.test(value) ? Number(value) : -2
+  let length = value.length === 0 || value.length > 15 ? -2 : 0
+  for (let i = 0; i < value.length && length >= 0; i++) {
+    const digit = value.charCodeAt(i) - 48
+    length = digit >= 0 && digit <= 9 ? length * 10 + digit : -2
+  }
   if (previous === -1) return length
   return previous === length ? length : -2
 }

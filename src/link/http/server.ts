@@ -36,6 +36,8 @@ export const HTTP_REQUEST_RECEIVE_TIMEOUT_MS = 10_000
 export const HTTP_KEEP_ALIVE_MS = 60_000
 /** Open connections per listener, all peers together. */
 export const HTTP_CONNECTIONS_MAX = 4096
+/** Paths remembered by the fast path (a bound: any number of distinct paths may be tried). */
+const TARGETS_MEMO_MAX = 1024
 /** The coarse timer that ends slow and idle fast-path connections, and refreshes the Date field, ticks this often. */
 const SWEEP_MS_MAX = 1000
 
@@ -228,14 +230,23 @@ export async function createHttpLinkServer(options: HttpLinkServerOptions): Prom
     const query = target.indexOf('?')
     const path = query < 0 ? target : target.slice(0, query)
     if (path === '/ilp') return undefined
+    const known = targets.get(path)
+    if (known !== undefined) return known
     const match = ACCOUNT_PATH.exec(path)
-    if (match === null) return null
-    try {
-      return decodeURIComponent(match[1]!)
-    } catch {
-      return null // node:http answers the 400
+    let account: string | null = null
+    if (match !== null) {
+      try {
+        account = decodeURIComponent(match[1]!)
+      } catch {
+        // node:http answers the 400
+      }
     }
+    if (targets.size >= TARGETS_MEMO_MAX) targets.clear()
+    targets.set(path, account)
+    return account
   }
+  /** Paths seen, with what they name: peers post to one path each, again and again. */
+  const targets = new Map<string, string | null>()
 
   function servePrepare(endpoint: HttpEndpoint, accountId: string, body: Uint8Array): FastReply | Promise<FastReply> {
     let prepare: IlpPrepare

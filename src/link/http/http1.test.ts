@@ -1,0 +1,62 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { headEnd, parseRequestHead, parseResponseHead } from './http1.js'
+
+const head = (text: string) => {
+  const buf = Buffer.from(text, 'latin1')
+  const end = headEnd(buf, 0, 0, buf.length)
+  assert.ok(end > 0)
+  return parseRequestHead(buf, 0, end)
+}
+
+test('request head: names in any case, values without surrounding whitespace, the fields the fast path needs', () => {
+  const h = head('POST /accounts/a/ilp?x=1 HTTP/1.1\r\nHOST: x\r\nContent-LENGTH:  12 \r\nauthorization:\tBearer tok\r\nContent-Type: application/octet-stream\r\nConnection: Keep-Alive\r\n\r\n')
+  assert.deepEqual(h, { method: 'POST', target: '/accounts/a/ilp?x=1', contentLength: 12, authorization: 'Bearer tok', contentType: 'application/octet-stream', plain: true })
+  assert.equal(head('POST /ilp HTTP/1.1\r\n\r\n').contentLength, -1)
+})
+
+test('request head: anything the fast path must not serve is not plain', () => {
+  for (const odd of [
+    'POST /ilp HTTP/1.0\r\n\r\n',
+    'POST /ilp HTTP/1.1 extra\r\n\r\n',
+    'POST /ilp HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n',
+    'POST /ilp HTTP/1.1\r\nexpect: 100-continue\r\n\r\n',
+    'POST /ilp HTTP/1.1\r\nUpgrade: websocket\r\n\r\n',
+    'POST /ilp HTTP/1.1\r\nCallback-Url: http://x\r\n\r\n',
+    'POST /ilp HTTP/1.1\r\nConnection: close\r\n\r\n',
+    'POST /ilp HTTP/1.1\r\nX-A: 1\r\n folded\r\n\r\n',
+    'POST /ilp HTTP/1.1\r\nno colon\r\n\r\n',
+    'POST /ilp HTTP/1.1\r\nContent-Length : 1\r\n\r\n',
+  ]) {
+    assert.equal(head(odd).plain, false, JSON.stringify(odd))
+  }
+})
+
+test('Content-Length: digits only, a repeat must agree (RFC 9110 §8.6, RFC 9112 §6.3)', () => {
+  assert.equal(head('POST / HTTP/1.1\r\nContent-Length: 5\r\ncontent-length: 5\r\n\r\n').contentLength, 5)
+  for (const bad of ['5, 6', '-1', '0x10', '', '1234567890123456', '+5']) {
+    assert.equal(head(`POST / HTTP/1.1\r\nContent-Length: ${bad}\r\n\r\n`).contentLength, -2, bad)
+  }
+  assert.equal(head('POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n').contentLength, -2)
+})
+
+test('headEnd: found only when the whole blank line is there; the search can resume', () => {
+  const buf = Buffer.from('POST / HTTP/1.1\r\nA: b\r\n\r\nBODY', 'latin1')
+  assert.equal(headEnd(buf, 0, 0, buf.length), buf.length - 4)
+  assert.equal(headEnd(buf.subarray(0, buf.length - 5), 0, 0, buf.length - 5), -1)
+  assert.equal(headEnd(buf, 0, 20, buf.length), buf.length - 4)
+})
+
+test('response head: status, framing and connection', () => {
+  const parse = (text: string) => {
+    const buf = Buffer.from(text, 'latin1')
+    return parseResponseHead(buf, 0, headEnd(buf, 0, 0, buf.length))
+  }
+  assert.deepEqual(parse('HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n'), { status: 200, contentLength: 3, chunked: false, close: false, valid: true })
+  assert.equal(parse('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n').chunked, true)
+  assert.equal(parse('HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n').valid, false)
+  assert.equal(parse('HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n').close, true)
+  assert.equal(parse('HTTP/1.0 200 OK\r\n\r\n').close, true)
+  assert.equal(parse('HTTP/1.0 200 OK\r\nConnection: keep-alive\r\n\r\n').close, false)
+  assert.equal(parse('HTTP/2 200\r\n\r\n').valid, false)
+})

@@ -342,35 +342,46 @@ interface SenderConnection {
   socket: Socket
 }
 
-function dialHttp(url: URL, onFail: (c: SenderConnection) => void): Promise<SenderConnection> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: url.hostname, port: Number(url.port || 80), noDelay: true })
-    const c: SenderConnection = { waiting: [], write: httpBatcher(socket), socket }
-    const read = httpMessages(
-      'response',
-      (status, _head, body) => {
-        const done = c.waiting.shift()
-        if (done === undefined) return
-        if (status !== 200) return done(false, `HTTP${status}`)
-        if (body[0] === 13) return done(true)
-        done(false, body.subarray(2, 5).toString('latin1'))
-      },
-      () => socket.destroy(),
-    )
-    socket.on('data', read)
-    socket.once('connect', () => resolve(c))
-    socket.once('error', reject)
-    socket.once('close', () => onFail(c))
-  })
+/**
+ * A sender connection that redials when the server closes it (node:http, ilp-connector's server, closes idle
+ * keep-alive connections after 5 s, e.g. between two runs); the requests in flight on it fail 'NET'.
+ */
+function dialHttp(url: URL): Promise<SenderConnection> {
+  const c = { waiting: [] } as unknown as SenderConnection
+  const dial = (): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const socket = connect({ host: url.hostname, port: Number(url.port || 80), noDelay: true })
+      c.socket = socket
+      c.write = httpBatcher(socket)
+      const read = httpMessages(
+        'response',
+        (status, _head, body) => {
+          const done = c.waiting.shift()
+          if (done === undefined) return
+          if (status !== 200) return done(false, `HTTP${status}`)
+          if (body[0] === 13) return done(true)
+          done(false, body.subarray(2, 5).toString('latin1'))
+        },
+        () => socket.destroy(),
+      )
+      socket.on('data', read)
+      socket.once('connect', () => resolve())
+      socket.once('error', reject)
+      socket.once('close', () => {
+        for (const done of c.waiting.splice(0)) done(false, 'NET')
+        if (!closing.has(c)) void dial().catch(() => {})
+      })
+    })
+  return dial().then(() => c)
 }
+
+/** Connections being closed on purpose (not redialled). */
+const closing = new WeakSet<SenderConnection>()
 
 export async function startHttpSender(url: string, token: string, destination: string, contentType = 'application/octet-stream'): Promise<HttpSender> {
   const target = new URL(url)
-  const fail = (c: SenderConnection): void => {
-    for (const done of c.waiting.splice(0)) done(false, 'NET')
-  }
   const connections: SenderConnection[] = []
-  for (let i = 0; i < HTTP_SENDER_CONNECTIONS; i++) connections.push(await dialHttp(target, fail))
+  for (let i = 0; i < HTTP_SENDER_CONNECTIONS; i++) connections.push(await dialHttp(target))
   /** Packets waiting for a connection with room (only when every connection has HTTP_SENDER_PIPELINING in flight). */
   const queued: (() => void)[] = []
   let counter = 0
@@ -405,7 +416,10 @@ export async function startHttpSender(url: string, token: string, destination: s
   return {
     run: (options) => measure(options, issue),
     close: async () => {
-      for (const c of connections) c.socket.destroy()
+      for (const c of connections) {
+        closing.add(c)
+        c.socket.destroy()
+      }
     },
   }
 }

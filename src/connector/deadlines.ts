@@ -57,6 +57,8 @@ export function createDeadlineTimer(options: DeadlineTimerOptions): DeadlineTime
   const resolution = options.resolutionMs ?? DEADLINE_RESOLUTION_MS
   const slots = new Map<number, Bucket>()
   let count = 0
+  /** The bucket `add` used last: deadlines come in runs to one slot, so most adds skip the map lookup. */
+  let lastBucket: Bucket | undefined
   let interval: ReturnType<typeof setInterval> | undefined
   /** Lowest slot that may still hold entries. */
   let nextSlot = Infinity
@@ -68,8 +70,11 @@ export function createDeadlineTimer(options: DeadlineTimerOptions): DeadlineTime
     if (entry.next === undefined) bucket.tail = entry.prev
     else entry.next.prev = entry.prev
     entry.prev = entry.next = entry.bucket = undefined
-    count--
-    if (bucket.head === undefined && slots.get(bucket.slot) === bucket) slots.delete(bucket.slot)
+    timer.size = --count
+    if (bucket.head === undefined && slots.get(bucket.slot) === bucket) {
+      slots.delete(bucket.slot)
+      if (lastBucket === bucket) lastBucket = undefined // never append to a bucket that is out of the map
+    }
   }
 
   function fire(slot: number): void {
@@ -109,15 +114,16 @@ export function createDeadlineTimer(options: DeadlineTimerOptions): DeadlineTime
     const entry = new Entry(onDeadline)
     // ceil: the slot's start is never before `at`, so firing when the slot is due is never early.
     const slot = Math.ceil(at / resolution)
-    let bucket = slots.get(slot)
+    let bucket = lastBucket !== undefined && lastBucket.slot === slot ? lastBucket : slots.get(slot)
     if (bucket === undefined) slots.set(slot, (bucket = { slot, head: undefined, tail: undefined }))
+    lastBucket = bucket
     // Appended: a slot's deadlines fire in the order they were added.
     entry.prev = bucket.tail
     if (bucket.tail === undefined) bucket.head = entry
     else bucket.tail.next = entry
     bucket.tail = entry
     entry.bucket = bucket
-    count++
+    timer.size = ++count
     if (slot < nextSlot) nextSlot = slot
     if (interval === undefined) interval = setInterval(tick, resolution)
     return entry
@@ -139,12 +145,12 @@ export function createDeadlineTimer(options: DeadlineTimerOptions): DeadlineTime
     return entries
   }
 
-  return {
+  // `size` is a data property kept equal to `count`: the send stage reads it for every packet, and a literal's
+  // own getter is called through a generic property load.
+  const timer = {
     add,
     cancel,
-    get size() {
-      return count
-    },
+    size: 0,
     expireAll() {
       const pending = pendingEntries()
       for (const entry of pending) cancel(entry)
@@ -156,4 +162,5 @@ export function createDeadlineTimer(options: DeadlineTimerOptions): DeadlineTime
       stop()
     },
   }
+  return timer
 }

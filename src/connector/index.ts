@@ -23,6 +23,7 @@ export {
 } from './rates-http.js'
 export { convertAmount, keepAfterSpread, ASSET_SCALE_MAX, type Conversion } from './fx.js'
 export { createDeadlineTimer, DEADLINE_RESOLUTION_MS, type Deadline, type DeadlineTimer } from './deadlines.js'
+export { createTurnClock } from './turn-clock.js'
 export { createTokenBucket, type TokenBucket } from './token-bucket.js'
 export { childAddress } from './addresses.js'
 export { createAccountRoutes, type AccountRoutes } from './account-routes.js'

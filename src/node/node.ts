@@ -16,6 +16,7 @@ import { createMemoryLedger } from '../accounts/memory-ledger.js'
 import { createSqliteLedger } from '../accounts/sqlite-ledger.js'
 import type { CcpService } from '../connector/ccp/index.js'
 import { createConnector, type Connector } from '../connector/connector.js'
+import { createTurnClock } from '../connector/turn-clock.js'
 import { isValidIlpAddress } from '../ilp/address.js'
 import { Ratio } from '../money/index.js'
 import { startAdminServer, type AdminServer } from './admin.js'
@@ -121,7 +122,8 @@ function parseSpread(spread: string): Ratio {
 }
 
 export function createNode(config: NodeConfig, options: NodeOptions = {}): IlpNode {
-  const now = options.now ?? Date.now
+  // One clock read per turn of the event loop (turn-clock.ts): a turn routes a whole socket read of packets.
+  const now = options.now ?? createTurnClock()
   const logger = options.logger ?? pino({ name: 'ilp-node', level: config.logLevel })
   const parents = config.accounts.filter((a) => a.relation === 'parent')
   const needsIldcp = config.ilpAddress === undefined && parents.length > 0

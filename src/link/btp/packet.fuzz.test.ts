@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import BtpJs from 'btp-packet'
 import { CodecError } from '../../oer/errors.js'
-import { BtpPacketType, decodeBtpPacket, encodeBtpPacket, type BtpPacket, type BtpProtocolData } from './packet.js'
+import { BtpPacketType, decodeBtpPacket, encodeBtpPacket, ilpOnlyDataAt, primaryIlpData, requestIdAt, type BtpPacket, type BtpProtocolData } from './packet.js'
 import { mulberry32, mutateBytes as mutate } from '../../../test/support/fuzz.js'
 
 const RUNS = 3000
@@ -147,3 +147,47 @@ function randomBytes(rnd: () => number, n: number): Uint8Array {
 }
 
 
+
+describe('ilpOnlyDataAt (the session reads the hot case in place)', () => {
+  /** Packets carrying one ilp entry, most of them, mutated or not, at an offset inside a larger read. */
+  const ilpPacket: fc.Arbitrary<BtpPacket> = fc.record({
+    type: fc.constantFrom(BtpPacketType.Response as const, BtpPacketType.Message as const),
+    requestId,
+    protocolData: fc.oneof(fc.tuple(bytes(400).map((data) => ({ protocolName: 'ilp', contentType: 0, data }))), entries),
+  })
+
+  test('agrees with decodeBtpPacket: the data it finds is the only entry, an ilp one, of the packet in that range', () => {
+    const rnd = mulberry32(31)
+    fc.assert(
+      fc.property(ilpPacket, fc.nat(8), fc.nat(8), fc.boolean(), (p, before, after, mutated) => {
+        const encoded = mutated ? mutate(rnd, encodeBtpPacket(p)) : encodeBtpPacket(p)
+        const read = new Uint8Array(before + encoded.length + after).fill(0x81)
+        read.set(encoded, before)
+        const dataAt = ilpOnlyDataAt(read, before, before + encoded.length)
+        let decoded: BtpPacket | undefined
+        try {
+          decoded = decodeBtpPacket(encoded)
+        } catch {
+          decoded = undefined
+        }
+        if (dataAt < 0) return
+        assert.ok(decoded !== undefined && (decoded.type === BtpPacketType.Message || decoded.type === BtpPacketType.Response))
+        assert.equal(decoded.protocolData.length, 1)
+        assert.equal(primaryIlpData(decoded.protocolData)?.length, before + encoded.length - dataAt)
+        assert.equal(Buffer.from(read.subarray(dataAt, before + encoded.length)).toString('hex'), Buffer.from(decoded.protocolData[0]!.data).toString('hex'))
+        assert.equal(requestIdAt(read, before), decoded.requestId)
+      }),
+      { numRuns: RUNS },
+    )
+  })
+
+  test('finds every unmutated ilp-only packet', () => {
+    fc.assert(
+      fc.property(requestId, bytes(400), fc.constantFrom(BtpPacketType.Response as const, BtpPacketType.Message as const), (id, data, type) => {
+        const encoded = encodeBtpPacket({ type, requestId: id, protocolData: [{ protocolName: 'ilp', contentType: 0, data }] })
+        assert.equal(ilpOnlyDataAt(encoded, 0, encoded.length), encoded.length - data.length)
+      }),
+      { numRuns: RUNS },
+    )
+  })
+})

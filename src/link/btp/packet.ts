@@ -325,36 +325,55 @@ export function decodeBtpPacket(bytes: Uint8Array): BtpPacket {
   }
 }
 
-/** Reads a canonical length determinant at `at`; returns [length, next] or undefined when not plainly valid. */
-function lengthAt(bytes: Uint8Array, at: number): [number, number] | undefined {
-  const first = bytes[at]
-  if (first === undefined) return undefined
-  if (first < 0x80) return [first, at + 1]
-  if (first === 0x81 && at + 1 < bytes.length && bytes[at + 1]! >= 0x80) return [bytes[at + 1]!, at + 2]
-  if (first === 0x82 && at + 2 < bytes.length && bytes[at + 1] !== 0) return [(bytes[at + 1]! << 8) | bytes[at + 2]!, at + 3]
-  return undefined
+/**
+ * The canonical length determinant at `at`, all of it before `end`: the length it gives, or -1 when it is not
+ * plainly valid (the general path then decides). Its own size follows from the length (determinantSize).
+ */
+function shortLengthAt(bytes: Uint8Array, at: number, end: number): number {
+  if (at >= end) return -1
+  const first = bytes[at]!
+  if (first < 0x80) return first
+  if (first === 0x81 && at + 1 < end && bytes[at + 1]! >= 0x80) return bytes[at + 1]!
+  if (first === 0x82 && at + 2 < end && bytes[at + 1] !== 0) return (bytes[at + 1]! << 8) | bytes[at + 2]!
+  return -1
+}
+
+/** Bytes of the canonical determinant of `length` (at most 0xffff here). */
+function determinantSize(length: number): number {
+  return length < 0x80 ? 1 : length < 0x100 ? 2 : 3
 }
 
 /**
- * Fast path for the hot case, a Message/Response whose only entry is `{ilp, 0, data}` that fills the
- * contents exactly: no Reader, no DataView. Anything else returns undefined and takes the general path, which
- * gives the same result for these bytes.
+ * Fast path for the hot case: the packet in `bytes[start..end)` is a Message or Response whose only entry is
+ * `{ilp, 0, data}`, filling the packet exactly. Returns where `data` starts (it ends at `end`), or -1 for
+ * anything else, which takes the general path (decodeBtpPacket gives the same result for these bytes).
+ * No Reader, no objects: a connector reads two of these per packet.
  */
+export function ilpOnlyDataAt(bytes: Uint8Array, start: number, end: number): number {
+  const type = bytes[start]
+  if ((type !== BtpPacketType.Message && type !== BtpPacketType.Response) || end - start < 6) return -1
+  const contentsLength = shortLengthAt(bytes, start + 5, end)
+  if (contentsLength < ILP_ENTRY_HEADER.length + 1) return -1
+  const contentsAt = start + 5 + determinantSize(contentsLength)
+  if (contentsAt + contentsLength !== end) return -1
+  for (let i = 0; i < ILP_ENTRY_HEADER.length; i++) if (bytes[contentsAt + i] !== ILP_ENTRY_HEADER[i]) return -1
+  const dataLength = shortLengthAt(bytes, contentsAt + ILP_ENTRY_HEADER.length, end)
+  if (dataLength < 0) return -1
+  const dataAt = contentsAt + ILP_ENTRY_HEADER.length + determinantSize(dataLength)
+  return dataAt + dataLength === end ? dataAt : -1
+}
+
+/** The request id of the packet at `start` (the caller has checked that its 5-byte header is there). */
+export function requestIdAt(bytes: Uint8Array, start: number): number {
+  return ((bytes[start + 1]! << 24) | (bytes[start + 2]! << 16) | (bytes[start + 3]! << 8) | bytes[start + 4]!) >>> 0
+}
+
 function decodeIlpOnly(bytes: Uint8Array): BtpMessage | BtpResponse | undefined {
-  const type = bytes[0]
-  if (type !== BtpPacketType.Message && type !== BtpPacketType.Response) return undefined
-  if (bytes.length < 5) return undefined
-  const contents = lengthAt(bytes, 5)
-  if (contents === undefined) return undefined
-  const [contentsLength, start] = contents
-  const end = start + contentsLength
-  if (end > bytes.length || contentsLength < ILP_ENTRY_HEADER.length + 1) return undefined
-  for (let i = 0; i < ILP_ENTRY_HEADER.length; i++) if (bytes[start + i] !== ILP_ENTRY_HEADER[i]) return undefined
-  const data = lengthAt(bytes, start + ILP_ENTRY_HEADER.length)
-  if (data === undefined || data[1] + data[0] !== end) return undefined
-  const requestId = ((bytes[1]! << 24) | (bytes[2]! << 16) | (bytes[3]! << 8) | bytes[4]!) >>> 0
-  const entry: BtpProtocolData = { protocolName: BTP_PROTOCOL_ILP, contentType: BtpContentType.ApplicationOctetStream, data: bytes.subarray(data[1], end) }
-  return { type, requestId, protocolData: [entry] }
+  const dataAt = ilpOnlyDataAt(bytes, 0, bytes.length)
+  if (dataAt < 0) return undefined
+  const type = bytes[0] as BtpPacketType.Message | BtpPacketType.Response
+  const entry: BtpProtocolData = { protocolName: BTP_PROTOCOL_ILP, contentType: BtpContentType.ApplicationOctetStream, data: bytes.subarray(dataAt) }
+  return { type, requestId: requestIdAt(bytes, 0), protocolData: [entry] }
 }
 
 /**

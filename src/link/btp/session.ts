@@ -25,6 +25,8 @@ import {
   BtpPacketType,
   decodeBtpPacket,
   duplicateProtocolName,
+  ilpOnlyDataAt,
+  requestIdAt,
   btpIlpLength,
   writeBtpIlp,
   encodeBtpPacket,
@@ -117,6 +119,17 @@ export function createBtpSession(ws: WebSocket, options: BtpSessionOptions): Btp
   let lastPingAt = now()
   let lastTickAt = lastPingAt
   let alive = true
+  // `open` is a data property, set false by close: it is read for every packet, and a literal's own getter is
+  // called through a generic property load (see account-link.ts).
+  const session: BtpSession & { open: boolean } = {
+    open: true,
+    get inFlight() {
+      return pending.size
+    },
+    send,
+    sendThen,
+    close,
+  }
 
   // ------------------------------------------------------------------------------------ writing, batched
 
@@ -233,15 +246,22 @@ export function createBtpSession(ws: WebSocket, options: BtpSessionOptions): Btp
   }
 
   function onReply(packet: BtpResponse | BtpError): void {
-    const entry = settle(packet.requestId)
-    if (entry === undefined) {
-      log.debug({ accountId, requestId: packet.requestId }, 'BTP reply to no request in flight: dropped')
-      return
-    }
-    if (packet.type === BtpPacketType.Error) {
-      return report(entry, undefined, new LinkError('LINK_REMOTE', `peer answered BTP Error ${packet.code} ${packet.name}`))
-    }
-    const ilp = primaryIlpData(packet.protocolData)
+    if (packet.type === BtpPacketType.Response) return onIlpResponse(packet.requestId, primaryIlpData(packet.protocolData))
+    const entry = takeForReply(packet.requestId)
+    if (entry !== undefined) report(entry, undefined, new LinkError('LINK_REMOTE', `peer answered BTP Error ${packet.code} ${packet.name}`))
+  }
+
+  /** The request a reply answers, taken out of the table; undefined (logged) for a reply to nothing in flight. */
+  function takeForReply(requestId: number): Pending | undefined {
+    const entry = settle(requestId)
+    if (entry === undefined) log.debug({ accountId, requestId }, 'BTP reply to no request in flight: dropped')
+    return entry
+  }
+
+  /** A Response whose first entry is `ilp` (undefined: it has none). */
+  function onIlpResponse(requestId: number, ilp: Uint8Array | undefined): void {
+    const entry = takeForReply(requestId)
+    if (entry === undefined) return
     if (ilp === undefined) return report(entry, undefined, new LinkError('LINK_PROTOCOL', 'BTP Response without an ilp entry'))
     let reply: IlpReply
     try {
@@ -272,6 +292,11 @@ export function createBtpSession(ws: WebSocket, options: BtpSessionOptions): Btp
     const ilp = primaryIlpData(protocolData)
     // A Message for another sub-protocol (or a repeated auth): nothing to do, acknowledge it.
     if (ilp === undefined) return enqueue(encodeBtpPacket({ type: BtpPacketType.Response, requestId, protocolData: NO_ENTRIES }))
+    onIlpMessage(requestId, ilp)
+  }
+
+  /** A Message carrying an ILP packet, for the handler. */
+  function onIlpMessage(requestId: number, ilp: Uint8Array): void {
     if (incomingInFlight >= limits.incomingInFlightMax) {
       return violation(`more than ${limits.incomingInFlightMax} requests in flight`, WS_POLICY_VIOLATION)
     }
@@ -294,6 +319,21 @@ export function createBtpSession(ws: WebSocket, options: BtpSessionOptions): Btp
       (reply) => answer(requestId, reply),
       (err: unknown) => fail(requestId, err),
     )
+  }
+
+  /**
+   * A binary frame read by ws-reader.ts, `bytes[start..end)`. The hot case, a Message or Response carrying
+   * only an ILP packet, is read in place (ilpOnlyDataAt) without building the BTP packet; anything else is
+   * decoded in full.
+   */
+  function onFrame(bytes: Uint8Array, start: number, end: number): void {
+    const dataAt = ilpOnlyDataAt(bytes, start, end)
+    if (dataAt < 0 || state !== 'open') return onMessage(bytes.subarray(start, end), true)
+    alive = true
+    const requestId = requestIdAt(bytes, start)
+    const ilp = bytes.subarray(dataAt, end)
+    if (bytes[start] === BtpPacketType.Response) onIlpResponse(requestId, ilp)
+    else onIlpMessage(requestId, ilp)
   }
 
   function onMessage(data: RawData | Uint8Array, isBinary: boolean): void {
@@ -344,6 +384,7 @@ export function createBtpSession(ws: WebSocket, options: BtpSessionOptions): Btp
     if (state === 'closed') return
     flush()
     state = 'closed'
+    session.open = false
     clearInterval(timer)
     for (const entry of pending.entries()) report(settle(entry.requestId)!, undefined, err)
     if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) {
@@ -355,21 +396,10 @@ export function createBtpSession(ws: WebSocket, options: BtpSessionOptions): Btp
   }
 
   ws.on('message', onMessage) // frames ws reads (everything but the fast path of ws-reader.ts)
-  readBinaryFramesFast(ws, (data) => onMessage(data, true))
+  readBinaryFramesFast(ws, onFrame)
   ws.on('pong', () => (alive = true))
   ws.on('close', () => close(new LinkError('LINK_DOWN', `BTP connection of ${accountId} was lost`)))
   ws.on('error', (err) => log.warn({ err, accountId }, 'BTP socket error'))
 
-  const session: BtpSession = {
-    get open() {
-      return state === 'open'
-    },
-    get inFlight() {
-      return pending.size
-    },
-    send,
-    sendThen,
-    close,
-  }
   return session
 }

@@ -38,7 +38,7 @@ async function startServer(): Promise<Server> {
       if (isBinary) server.received.push({ data: Buffer.from(data as Buffer).toString(), path: 'ws' })
     })
     ws.on('error', () => undefined) // ws reports what it refused here (the BTP session logs it)
-    server.installed.push(readBinaryFramesFast(ws, (data) => server.received.push({ data: Buffer.from(data).toString(), path: 'fast' })))
+    server.installed.push(readBinaryFramesFast(ws, (bytes, start, end) => server.received.push({ data: Buffer.from(bytes.subarray(start, end)).toString(), path: 'fast' })))
   })
   return server
 }

@@ -45,18 +45,22 @@ export interface Http1ClientOptions {
   now: () => number
 }
 
+/** Called once per request: with the reply, or with undefined and why there is none. */
+export type ReplyDone = (reply: PostReply | undefined, err?: HttpClientError) => void
+
 export interface Http1Client {
   /** POSTs `body`; fails HTTP_REPLY_TIMEOUT when no reply has come by `deadline` (ms, on `now`'s clock). */
   post(body: Uint8Array, deadline: number, signal?: AbortSignal): Promise<PostReply>
+  /** `post` without a promise (the link's hot path); `done` may run before this returns (client closed). */
+  request(body: Uint8Array, deadline: number, done: ReplyDone, signal?: AbortSignal): void
   close(): Promise<void>
 }
 
 interface Exchange {
   readonly request: Buffer
   readonly deadline: number
-  resolve(reply: PostReply): void
-  reject(err: Error): void
-  /** Aborted by the caller: its reply is read off the connection and dropped. */
+  done: ReplyDone
+  /** Answered, or aborted by the caller (its reply is then read off the connection and dropped). */
   settled: boolean
 }
 
@@ -144,15 +148,15 @@ export function createHttp1Client(options: Http1ClientOptions): Http1Client {
     }
   }
 
-  function settle(exchange: Exchange, outcome: PostReply | Error): void {
+  function settle(exchange: Exchange, outcome: PostReply | HttpClientError): void {
     if (exchange.settled) return
     exchange.settled = true
-    if (outcome instanceof Error) exchange.reject(outcome)
-    else exchange.resolve(outcome)
+    if (outcome instanceof HttpClientError) exchange.done(undefined, outcome)
+    else exchange.done(outcome)
   }
 
   /** The connection is gone: the oldest request fails with `first`, the rest as connection lost. */
-  function lost(c: Connection, err: Error, first: Error = err): void {
+  function lost(c: Connection, err: HttpClientError, first: HttpClientError = err): void {
     if (c.state === 'closed') return
     c.state = 'closed'
     c.socket.destroy()
@@ -247,6 +251,23 @@ export function createHttp1Client(options: Http1ClientOptions): Http1Client {
     lost(c, new HttpClientError('HTTP_CONNECTION_LOST', `${url.host} closed the connection (Connection: close)`))
   }
 
+  function request(body: Uint8Array, deadline: number, done: ReplyDone, signal?: AbortSignal): void {
+    if (closed) return done(undefined, new HttpClientError('HTTP_CLIENT_CLOSED', 'client closed'))
+    const exchange: Exchange = { request: encode(body), deadline, done, settled: false }
+    if (signal !== undefined) {
+      const onAbort = (): void => settle(exchange, new HttpClientError('HTTP_ABORTED', 'send aborted'))
+      if (signal.aborted) return onAbort()
+      signal.addEventListener('abort', onAbort, { once: true })
+      exchange.done = (reply, err) => {
+        signal.removeEventListener('abort', onAbort)
+        done(reply, err)
+      }
+    }
+    const c = queued.length === 0 ? pick() : undefined
+    if (c === undefined) queued.push(exchange)
+    else dispatch(c, exchange)
+  }
+
   function sweep(): void {
     const t = now()
     for (const c of [...connections]) {
@@ -260,22 +281,9 @@ export function createHttp1Client(options: Http1ClientOptions): Http1Client {
   }
 
   return {
-    post(body, deadline, signal) {
-      if (closed) return Promise.reject(new HttpClientError('HTTP_CLIENT_CLOSED', 'client closed'))
-      return new Promise<PostReply>((resolve, reject) => {
-        const exchange: Exchange = { request: encode(body), deadline, resolve, reject, settled: false }
-        if (signal !== undefined) {
-          const onAbort = (): void => settle(exchange, new HttpClientError('HTTP_ABORTED', 'send aborted'))
-          if (signal.aborted) return onAbort()
-          signal.addEventListener('abort', onAbort, { once: true })
-          exchange.resolve = (r) => (signal.removeEventListener('abort', onAbort), resolve(r))
-          exchange.reject = (e) => (signal.removeEventListener('abort', onAbort), reject(e))
-        }
-        const c = queued.length === 0 ? pick() : undefined
-        if (c === undefined) queued.push(exchange)
-        else dispatch(c, exchange)
-      })
-    },
+    request,
+    post: (body, deadline, signal) =>
+      new Promise<PostReply>((resolve, reject) => request(body, deadline, (reply, err) => (reply === undefined ? reject(err) : resolve(reply)), signal)),
     async close() {
       if (closed) return
       closed = true

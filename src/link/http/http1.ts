@@ -94,10 +94,10 @@ export interface ResponseHead {
 }
 
 export function parseResponseHead(buf: Buffer, start: number, end: number): ResponseHead {
-  const lines = buf.toString('latin1', start, end - 4).split('\r\n')
-  const statusLine = lines[0]!
-  const version = statusLine.slice(0, 9)
-  const status = Number(statusLine.slice(9, 12))
+  const text = buf.toString('latin1', start, end - 2) // every line, the last one with its CRLF
+  let lineEnd = text.indexOf('\r\n')
+  const version = text.slice(0, 9)
+  const status = Number(text.slice(9, 12))
   const head: ResponseHead = {
     status,
     contentLength: -1,
@@ -105,25 +105,27 @@ export function parseResponseHead(buf: Buffer, start: number, end: number): Resp
     close: version === 'HTTP/1.0 ',
     valid: (version === 'HTTP/1.1 ' || version === 'HTTP/1.0 ') && Number.isInteger(status) && status >= 100 && status <= 999,
   }
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i]!
-    const colon = line.indexOf(':')
-    if (colon <= 0) {
+  for (let at = lineEnd + 2; at < text.length; at = lineEnd + 2) {
+    lineEnd = text.indexOf('\r\n', at)
+    const colon = text.indexOf(':', at)
+    if (colon <= at || colon > lineEnd) {
       head.valid = false
       continue
     }
-    const name = line.slice(0, colon).toLowerCase()
-    const value = line.slice(colon + 1).trim().toLowerCase()
+    const length = colon - at
+    if (length !== 14 && length !== 17 && length !== 10) continue // content-length, transfer-encoding, connection
+    const name = text.slice(at, colon).toLowerCase()
     if (name === 'content-length') {
-      head.contentLength = mergeLength(head.contentLength, value)
+      head.contentLength = mergeLength(head.contentLength, fieldValue(text, colon + 1, lineEnd))
       if (head.contentLength === -2) head.valid = false
     } else if (name === 'transfer-encoding') {
       // Only "chunked" alone is read; other codings would need decoding we do not do.
-      if (value === 'chunked') head.chunked = true
+      if (fieldValue(text, colon + 1, lineEnd).toLowerCase() === 'chunked') head.chunked = true
       else head.valid = false
     } else if (name === 'connection') {
-      if (value.split(',').some((v) => v.trim() === 'close')) head.close = true
-      else if (value.split(',').some((v) => v.trim() === 'keep-alive')) head.close = false
+      const options = fieldValue(text, colon + 1, lineEnd).toLowerCase().split(',').map((v) => v.trim())
+      if (options.includes('close')) head.close = true
+      else if (options.includes('keep-alive')) head.close = false
     }
   }
   return head

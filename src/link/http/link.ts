@@ -20,7 +20,7 @@ import { Pool } from 'undici'
 import { decodeReply, packetBytes } from '../../ilp/packet.js'
 import { reject } from '../../ilp/errors.js'
 import type { IlpPrepare, IlpReply } from '../../ilp/types.js'
-import { LinkError, type IncomingPrepareHandler, type Link } from '../types.js'
+import { LinkError, type IncomingPrepareHandler, type Link, type SendDone } from '../types.js'
 import { silentLinkLogger, type LinkLogger } from '../log.js'
 import { HTTP_BODY_MAX_BYTES, type HttpEndpoint, type HttpLinkServer } from './server.js'
 import { createCallbackPoster, type CallbackPoster } from './callback.js'
@@ -149,12 +149,42 @@ export function createHttpLink(options: HttpLinkOptions): Link {
     }
   }
 
-  async function sendSync(prepare: IlpPrepare, signal?: AbortSignal): Promise<IlpReply> {
-    const res = await client!.post(packetBytes(prepare), replyDeadline(prepare), signal)
-    if (res.status === 200) return decodeBody(res.body)
-    const mapped = mapStatus(res.status)
-    if (mapped instanceof LinkError) throw mapped
-    return mapped
+  /** Sync mode: the reply in a 200 body, or the status mapped as RFC 35 asks. */
+  function replyOf(res: PostReply): IlpReply | LinkError {
+    if (res.status !== 200) return mapStatus(res.status)
+    try {
+      return decodeBody(res.body)
+    } catch (err) {
+      return err as LinkError
+    }
+  }
+
+  /** Why a send cannot start, if it cannot. */
+  function refusal(signal?: AbortSignal): LinkError | undefined {
+    if (closed) return new LinkError('LINK_CLOSED', 'link closed')
+    if (target === undefined) return new LinkError('LINK_DOWN', `account ${options.accountId} has no http.url`)
+    if (signal?.aborted) return new LinkError('LINK_CLOSED', 'send aborted')
+    if (inFlight >= inFlightMax) return new LinkError('LINK_OVERLOADED', `${inFlightMax} packets already in flight`)
+    return undefined
+  }
+
+  /** Sync mode, no promise: the connector's hot path (Link.sendThen). Throws, queueing nothing, if `prepare` cannot be encoded. */
+  function sendSync(prepare: IlpPrepare, done: SendDone, signal?: AbortSignal): void {
+    const refused = refusal(signal)
+    if (refused !== undefined) return done(undefined, refused)
+    const body = packetBytes(prepare)
+    inFlight++
+    client!.request(
+      body,
+      replyDeadline(prepare),
+      (res, err) => {
+        inFlight--
+        const reply = res === undefined ? mapError(err) : replyOf(res)
+        if (reply instanceof LinkError) done(undefined, reply)
+        else done(reply)
+      },
+      signal,
+    )
   }
 
   async function sendAsync(prepare: IlpPrepare, signal?: AbortSignal): Promise<IlpReply> {
@@ -231,19 +261,21 @@ export function createHttpLink(options: HttpLinkOptions): Link {
       return !closed && target !== undefined
     },
     async send(prepare, signal) {
-      if (closed) throw new LinkError('LINK_CLOSED', 'link closed')
-      if (target === undefined) throw new LinkError('LINK_DOWN', `account ${options.accountId} has no http.url`)
-      if (signal?.aborted) throw new LinkError('LINK_CLOSED', 'send aborted')
-      if (inFlight >= inFlightMax) throw new LinkError('LINK_OVERLOADED', `${inFlightMax} packets already in flight`)
+      if (mode === 'sync') {
+        return new Promise<IlpReply>((resolve, rejectSend) => sendSync(prepare, (reply, err) => (reply === undefined ? rejectSend(err) : resolve(reply)), signal))
+      }
+      const refused = refusal(signal)
+      if (refused !== undefined) throw refused
       inFlight++
       try {
-        return await (mode === 'async' ? sendAsync(prepare, signal) : sendSync(prepare, signal))
+        return await sendAsync(prepare, signal)
       } catch (err) {
         throw mapError(err)
       } finally {
         inFlight--
       }
     },
+    ...(mode === 'sync' && { sendThen: (prepare: IlpPrepare, done: SendDone) => sendSync(prepare, done) }),
     handle(handler: IncomingPrepareHandler) {
       if (options.server === undefined) throw new Error(`account ${options.accountId}: incoming ILP over HTTP needs an HTTP server`)
       endpoint.handler = handler

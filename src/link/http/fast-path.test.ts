@@ -163,6 +163,23 @@ test('fast path: a request not received within the timeout closes the connection
   assert.equal(client.responses[0]?.status, 408)
 })
 
+test('after the hand-over, node:http bounds the time to receive a request too (slow loris on a handed-over connection)', async (t) => {
+  const server = await serverWith(t, async (p) => echoFulfill(p), {
+    requestReceiveTimeoutMs: 200,
+    otherRequests: async (_req, res) => {
+      res.writeHead(204).end()
+      return true
+    },
+  })
+  const client = await rawClient(server.url)
+  t.after(() => client.socket.destroy())
+  client.socket.write('GET /x HTTP/1.1\r\nHost: x\r\n\r\nPOST /ilp HTTP/1.1\r\nHost: x\r\n')
+  const started = Date.now()
+  await client.closed
+  assert.equal(client.responses[0]?.status, 204)
+  assert.ok(Date.now() - started < 3000, `closed after ${Date.now() - started} ms`)
+})
+
 test('fast path: an idle keep-alive connection is closed after keepAliveMs', async (t) => {
   const server = await serverWith(t, async (p) => echoFulfill(p), { keepAliveMs: 100 })
   const client = await rawClient(server.url)

@@ -288,7 +288,12 @@ export async function createHttpLinkServer(options: HttpLinkServerOptions): Prom
 
   // ------------------------------------------------------------------------------------ node:http, for the rest
 
-  const server: Server = createServer({ keepAliveTimeout: keepAliveMs, requestTimeout: requestReceiveTimeoutMs, headersTimeout: requestReceiveTimeoutMs }, (req, res) => {
+  const server: Server = createServer({
+    keepAliveTimeout: keepAliveMs,
+    requestTimeout: requestReceiveTimeoutMs,
+    headersTimeout: requestReceiveTimeoutMs,
+    connectionsCheckingInterval: Math.min(30_000, Math.max(5, Math.floor(requestReceiveTimeoutMs / 2))),
+  }, (req, res) => {
     route(req, res).catch((err: unknown) => {
       if (err instanceof HttpFailure) {
         if (err.status === 401) log.warn({ remote: req.socket.remoteAddress }, 'ILP-over-HTTP request with bad credentials')

@@ -219,3 +219,24 @@ test('fast path: a handler that throws gets 500 and later requests are still ans
   await client.waitFor(2)
   assert.deepEqual(client.responses.map((r) => r.status), [500, 200])
 })
+
+test('fast path: an authenticator that throws gets 500, and the listener keeps serving', async (t) => {
+  let broken = true
+  const server = await createHttpLinkServer({
+    listen: { port: 0 },
+    authenticate: () => {
+      if (broken) throw new Error('store down')
+      return 'a'
+    },
+  })
+  t.after(() => server.close())
+  server.register('a', { handler: async (p) => echoFulfill(p) })
+  const client = await rawClient(server.url)
+  t.after(() => client.socket.destroy())
+  client.socket.write(request(packetBytes(contractPrepare())))
+  await client.waitFor(1)
+  broken = false
+  client.socket.write(request(packetBytes(contractPrepare())))
+  await client.waitFor(2)
+  assert.deepEqual(client.responses.map((r) => r.status), [500, 200])
+})

@@ -19,8 +19,8 @@ import type { PostReply } from './post.js'
 
 /** Idle connections are closed before this: node:http's default keepAliveTimeout is 5 s. */
 export const HTTP_CLIENT_IDLE_MS = 4_000
-/** Deadlines and idle connections are checked this often (one timer per client). */
-const SWEEP_MS = 50
+/** Deadlines and idle connections are checked this often (one timer per client, while it has connections). */
+const SWEEP_MS = 100
 /** Requests written at once when this many are queued on a connection, without waiting for the end of the turn. */
 const FLUSH_REQUESTS = 48
 
@@ -88,7 +88,7 @@ export function createHttp1Client(options: Http1ClientOptions): Http1Client {
   /** Requests waiting for room on a connection (all are at `pipelining`), oldest first. */
   const queued: Exchange[] = []
   let closed = false
-  const sweeper = setInterval(sweep, SWEEP_MS).unref()
+  let sweeper: NodeJS.Timeout | undefined
 
   function encode(body: Uint8Array): Buffer {
     const head = `${requestHead}${body.length}\r\n\r\n`
@@ -108,6 +108,7 @@ export function createHttp1Client(options: Http1ClientOptions): Http1Client {
     socket.on('end', () => endOfReplies(c))
     socket.once('close', () => lost(c, new HttpClientError('HTTP_CONNECTION_LOST', `connection to ${url.host} lost: ${error?.message ?? 'closed'}`, { cause: error })))
     connections.push(c)
+    sweeper ??= setInterval(sweep, SWEEP_MS).unref()
     return c
   }
 
@@ -278,6 +279,10 @@ export function createHttp1Client(options: Http1ClientOptions): Http1Client {
     while (queued.length > 0 && (queued[0]!.settled || t >= queued[0]!.deadline)) {
       settle(queued.shift()!, new HttpClientError('HTTP_REPLY_TIMEOUT', 'no connection with room in time'))
     }
+    if (connections.length === 0 && queued.length === 0) {
+      clearInterval(sweeper)
+      sweeper = undefined
+    }
   }
 
   return {
@@ -288,6 +293,7 @@ export function createHttp1Client(options: Http1ClientOptions): Http1Client {
       if (closed) return
       closed = true
       clearInterval(sweeper)
+      sweeper = undefined
       const err = new HttpClientError('HTTP_CLIENT_CLOSED', 'client closed')
       for (const exchange of queued.splice(0)) settle(exchange, err)
       for (const c of [...connections]) lost(c, err)

@@ -276,7 +276,10 @@ export async function createHttpLinkServer(options: HttpLinkServerOptions): Prom
       checkContentType(head.contentType)
       return (body) => servePrepare(endpoint, accountId, body)
     } catch (err) {
-      if (!(err instanceof HttpFailure)) throw err
+      if (!(err instanceof HttpFailure)) {
+        log.error({ err }, 'ILP-over-HTTP request failed')
+        return INTERNAL
+      }
       if (err.status === 401) log.warn({}, 'ILP-over-HTTP request with bad credentials')
       return failure(err.status, err.message)
     }

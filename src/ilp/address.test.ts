@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
-import { ILP_ADDRESS_SCHEMES, addressScheme, isAddressPrefixOf, isTestnetAddress, isValidIlpAddress } from './address.js'
+import { ILP_ADDRESS_SCHEMES, addressScheme, isAddressPrefixOf, isGlobalAddress, isTestnetAddress, isValidIlpAddress } from './address.js'
 
 /** interledger-rs `crates/interledger-packet/src/address.rs` test lists. */
 const RUST_VALID = [
@@ -75,6 +75,11 @@ describe('ILP addresses (RFC 15)', () => {
   test('testnet schemes and whole-segment prefixes', () => {
     assert.equal(isTestnetAddress('test3.bob'), true)
     assert.equal(isTestnetAddress('g.test'), false)
+    // The char-code checks agree with the scheme regular expression they replace, and with addressScheme.
+    for (const a of ['test', 'test.x', 'test1', 'test3.a', 'test4.a', 'test0.a', 'test12.a', 'tes', 'testx', 'test.', 'g', 'g.a', 'gg.a', 'example.a', '', 'private.g']) {
+      assert.equal(isTestnetAddress(a), /^test[1-3]?(\.|$)/.test(a), a)
+      assert.equal(isGlobalAddress(a), addressScheme(a) === 'g', a)
+    }
     assert.equal(isAddressPrefixOf('g.a', 'g.a.b'), true)
     assert.equal(isAddressPrefixOf('g.a', 'g.ab'), false)
     assert.equal(isAddressPrefixOf('g.a', 'g.a'), true)

@@ -19,9 +19,21 @@ export function addressScheme(address: string): string {
   return dot === -1 ? address : address.slice(0, dot)
 }
 
-/** True for the testnet schemes (`test`, `test1`..`test3`), which must never mix with `g` (RFC 34). */
+/**
+ * True for the testnet schemes (`test`, `test1`..`test3`), which must never mix with `g` (RFC 34).
+ * Char codes rather than a regular expression: a connector asks this for every packet.
+ */
 export function isTestnetAddress(address: string): boolean {
-  return /^test[1-3]?(\.|$)/.test(address)
+  if (!address.startsWith('test')) return false
+  let end = 4
+  const digit = address.charCodeAt(4)
+  if (digit >= 49 && digit <= 51) end = 5 // '1'..'3'
+  return address.length === end || address.charCodeAt(end) === 46 // '.'
+}
+
+/** The scheme of `address` is `g` (the global allocation scheme). */
+export function isGlobalAddress(address: string): boolean {
+  return address.charCodeAt(0) === 103 && (address.length === 1 || address.charCodeAt(1) === 46) // 'g', '.'
 }
 
 /** `prefix` equals `address` or is a whole-segment prefix of it (`g.a` covers `g.a.b`, not `g.ab`). */

@@ -3,15 +3,15 @@
  * destinations and a node on `g.*` rejects `test*` ones, F02. Other schemes (private, example, local, …) pass.
  * Until the node knows its address there is nothing to compare with, and every destination passes.
  */
-import { addressScheme, isTestnetAddress } from '../../ilp/address.js'
+import { isGlobalAddress, isTestnetAddress } from '../../ilp/address.js'
 import { IlpErrorCode, reject } from '../../ilp/errors.js'
 import type { NodeIdentity } from '../context.js'
 import type { IncomingMiddleware } from '../types.js'
 
 export function wrongNetwork(nodeAddress: string, destination: string): boolean {
   if (nodeAddress === '') return false
-  if (isTestnetAddress(nodeAddress)) return addressScheme(destination) === 'g'
-  if (addressScheme(nodeAddress) === 'g') return isTestnetAddress(destination)
+  if (isTestnetAddress(nodeAddress)) return isGlobalAddress(destination)
+  if (isGlobalAddress(nodeAddress)) return isTestnetAddress(destination)
   return false
 }
 

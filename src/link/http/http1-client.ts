@@ -12,7 +12,7 @@
  * Content-Length, chunked, or the end of the connection are read; anything else drops the connection
  * (HTTP_BAD_RESPONSE).
  */
-import { connect as connectTcp, type Socket } from 'node:net'
+import { connect as connectTcp, isIP, type Socket } from 'node:net'
 import { connect as connectTls } from 'node:tls'
 import { HTTP_HEAD_MAX_BYTES, hasNoBody, headEnd, parseResponseHead, type ResponseHead } from './http1.js'
 import type { PostReply } from './post.js'
@@ -82,6 +82,7 @@ export function createHttp1Client(options: Http1ClientOptions): Http1Client {
   const { url, now } = options
   const tls = url.protocol === 'https:'
   const port = Number(url.port || (tls ? 443 : 80))
+  const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname // IPv6 literals come bracketed
   const fields = Object.entries(options.headers).map(([name, value]) => `${name}: ${value}\r\n`).join('')
   const requestHead = `POST ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n${fields}Content-Length: `
   const connections: Connection[] = []
@@ -99,7 +100,9 @@ export function createHttp1Client(options: Http1ClientOptions): Http1Client {
   }
 
   function open(): Connection {
-    const socket = tls ? connectTls({ host: url.hostname, port, servername: url.hostname, ALPNProtocols: ['http/1.1'] }) : connectTcp({ host: url.hostname, port })
+    // SNI names a host, never an address (RFC 6066 §3).
+    const sni = isIP(host) === 0 ? { servername: host } : {}
+    const socket = tls ? connectTls({ host, port, ...sni, ALPNProtocols: ['http/1.1'] }) : connectTcp({ host, port })
     socket.setNoDelay(true)
     const c: Connection = { socket, waiting: [], out: [], outBytes: 0, flushScheduled: false, carry: undefined, state: 'open', idleSince: now(), untilClose: undefined }
     let error: Error | undefined

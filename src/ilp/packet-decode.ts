@@ -194,6 +194,25 @@ function fastPrepare(b: Uint8Array): IlpPrepare | undefined {
   return prepareWithRaw(amount, expiresAt, executionCondition, destination, data, end === b.length ? b : b.subarray(0, end), dataAt + dataLength === end)
 }
 
+/** decodeFulfill without a Reader, for the common shape (as fastPrepare: undefined sends it down the general path). */
+function fastFulfill(b: Uint8Array): IlpFulfill | undefined {
+  if (!(b instanceof Uint8Array) || b[0] !== IlpPacketType.Fulfill) return undefined
+  const bodyLength = shortLength(b, 1, b.length)
+  if (bodyLength < 0) return undefined
+  const at = 1 + shortLengthSize(bodyLength)
+  const end = at + bodyLength
+  if (end > b.length) return undefined
+  const dataLengthAt = at + FULFILLMENT_LENGTH
+  const dataLength = shortLength(b, dataLengthAt, end)
+  if (dataLength < 0 || dataLength > ILP_DATA_MAX_LENGTH) return undefined
+  const dataAt = dataLengthAt + shortLengthSize(dataLength)
+  if (dataLength > end - dataAt) return undefined
+  const fulfillment = b.subarray(at, dataLengthAt)
+  const data = b.subarray(dataAt, dataAt + dataLength)
+  const raw = end === b.length ? b : b.subarray(0, end)
+  return { type: IlpPacketType.Fulfill, fulfillment, data, [RAW]: raw, [RAW_FULFILLMENT]: fulfillment, [RAW_DATA]: dataAt + dataLength === end ? data : undefined }
+}
+
 function prepareFrom(bytes: Uint8Array, body: Reader): IlpPrepare {
   const amount = body.readUInt64()
   const at = body.cursor
@@ -254,7 +273,7 @@ export function decodePrepare(bytes: Uint8Array): IlpPrepare {
 }
 
 export function decodeFulfill(bytes: Uint8Array): IlpFulfill {
-  return fulfillFrom(bytes, openEnvelope(bytes, IlpPacketType.Fulfill))
+  return fastFulfill(bytes) ?? fulfillFrom(bytes, openEnvelope(bytes, IlpPacketType.Fulfill))
 }
 
 export function decodeReject(bytes: Uint8Array): IlpReject {
@@ -263,7 +282,7 @@ export function decodeReject(bytes: Uint8Array): IlpReject {
 
 /** Decodes a Fulfill or Reject; a Prepare where a reply was expected is an error. */
 export function decodeReply(bytes: Uint8Array): IlpReply {
-  const packet = decodeIlpPacket(bytes)
+  const packet = fastFulfill(bytes) ?? decodeIlpPacket(bytes)
   if (packet.type === IlpPacketType.Prepare) throw new CodecError('ILP_UNKNOWN_TYPE', 'expected a Fulfill or Reject, got a Prepare')
   return packet
 }

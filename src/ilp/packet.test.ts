@@ -15,7 +15,7 @@ import {
   forwardablePrepareBytes,
   writeForwardedPrepare,
 } from './packet.js'
-import { IlpPacketType, RAW, type IlpPrepare } from './types.js'
+import { IlpPacketType, RAW, RAW_DATA, type IlpPrepare } from './types.js'
 import { readSharedJson, hex, toHex } from '../../test/support/shared.js'
 import * as arb from '../../test/codec-support.js'
 
@@ -403,5 +403,44 @@ describe('decodePrepare fast path (no Reader) agrees with the general path', () 
     assert.equal(decodePrepare(small).amount, 99n)
     assert.equal(decodePrepare(small).amount, 99n)
     assert.equal(decodePrepare(prepareBytes(41, 1)).amount, 2n ** 40n + 7n)
+  })
+})
+
+describe('Fulfill fast path (no Reader) agrees with the general path', () => {
+  function outcome(decode: () => ReturnType<typeof decodeIlpPacket>): string {
+    let text = ''
+    const error = code(() => {
+      const p = decode()
+      if (p.type !== IlpPacketType.Fulfill) text = `type ${p.type}`
+      else text = [toHex(p.fulfillment), toHex(p.data), toHex(p[RAW]!), p[RAW_DATA] === p.data].join('|')
+    })
+    return error === undefined ? text : `error ${error}`
+  }
+
+  test('every truncation, trailing byte and single-byte change decodes or fails alike', () => {
+    let compared = 0
+    for (const dataLength of [0, 5, 127, 128, 300]) {
+      const good = encodeIlpPacket({ type: IlpPacketType.Fulfill, fulfillment: new Uint8Array(32).fill(9), data: new Uint8Array(dataLength).fill(4) })
+      const inputs: Uint8Array[] = []
+      for (let n = 0; n <= good.length; n++) inputs.push(good.slice(0, n))
+      const longer = new Uint8Array(good.length + 3)
+      longer.set(good)
+      inputs.push(longer)
+      for (let i = 0; i < Math.min(good.length, 50); i++) {
+        for (const v of [0x00, 0x01, 0x0c, 0x0e, 0x20, 0x7f, 0x80, 0x81, 0x82, 0xff]) {
+          const bad = good.slice()
+          bad[i] = v
+          inputs.push(bad)
+        }
+      }
+      for (const input of inputs) {
+        const general = outcome(() => decodeIlpPacket(input))
+        const expectedReply = general.startsWith('type 12') ? 'error ILP_UNKNOWN_TYPE' : general
+        assert.equal(outcome(() => decodeReply(input)), expectedReply, toHex(input))
+        if (input[0] === IlpPacketType.Fulfill) assert.equal(outcome(() => decodeFulfill(input)), general, toHex(input))
+        compared++
+      }
+    }
+    assert.ok(compared > 1000)
   })
 })

@@ -127,7 +127,8 @@ export function createHttp1Client(options: Http1ClientOptions): Http1Client {
     c.waiting.push(exchange)
     c.out.push(exchange.request)
     c.outBytes += exchange.request.length
-    if (c.out.length >= FLUSH_REQUESTS) return flush(c)
+    // Without pipelining a connection carries one request: nothing to wait for.
+    if (c.out.length >= FLUSH_REQUESTS || options.pipelining === 1) return flush(c)
     if (!c.flushScheduled) {
       c.flushScheduled = true
       setImmediate(flush, c)

@@ -1,0 +1,100 @@
+/**
+ * ILP over HTTP against failing peers, through a node: the next hop drops its connection with packets in flight,
+ * or never answers. The packets fail upstream (T01 / T00 as for any lost link), no balance moves, and the node
+ * keeps serving. Run with and without outgoing pipelining.
+ */
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { createHash, randomBytes } from 'node:crypto'
+import { createServer, type AddressInfo, type Socket } from 'node:net'
+import { createNode, type IlpNode } from '../src/node/node.js'
+import { parseConfig } from '../src/node/config.js'
+import { createHttpLink, IlpPacketType, isReject, type IlpPrepare } from '../src/index.js'
+import { headEnd, parseRequestHead } from '../src/link/http/http1.js'
+
+const TOKEN = 'sender-token-0123456789abcdef0123456789abcd'
+const fulfillment = randomBytes(32)
+const condition = new Uint8Array(createHash('sha256').update(fulfillment).digest())
+type After = { after(f: () => unknown): void }
+
+const prepare = (expiresInMs = 10_000): IlpPrepare => ({
+  type: IlpPacketType.Prepare,
+  amount: 100n,
+  expiresAt: new Date(Date.now() + expiresInMs),
+  executionCondition: condition,
+  destination: 'test.router.receiver.x',
+  data: randomBytes(8),
+})
+
+/** A next hop that reads requests and calls `onRequest` for each (counting from 0); it answers nothing itself. */
+async function peer(t: After, onRequest: (socket: Socket, index: number) => void): Promise<string> {
+  const sockets: Socket[] = []
+  let index = 0
+  const server = createServer((socket) => {
+    sockets.push(socket)
+    socket.on('error', () => {})
+    let buf = Buffer.alloc(0)
+    socket.on('data', (chunk: Buffer) => {
+      buf = Buffer.concat([buf, chunk])
+      for (let end = headEnd(buf, 0, 0, buf.length); end > 0; end = headEnd(buf, 0, 0, buf.length)) {
+        const length = Math.max(parseRequestHead(buf, 0, end).contentLength, 0)
+        if (end + length > buf.length) return
+        buf = buf.subarray(end + length)
+        onRequest(socket, index++)
+      }
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.after(() => {
+    for (const s of sockets) s.destroy()
+    server.close()
+  })
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/ilp`
+}
+
+async function startNode(t: After, receiverUrl: string, pipelining: number): Promise<{ node: IlpNode; url: string }> {
+  const accounts = [
+    { id: 'sender', relation: 'child', min_balance: -1_000_000, http: { incoming_token: TOKEN } },
+    { id: 'receiver', relation: 'child', min_balance: -1_000_000, http: { url: receiverUrl, outgoing_token: 'to-receiver', pipelining } },
+  ]
+  const node = createNode(
+    parseConfig({ ilp_address: 'test.router', store: 'memory', log_level: 'silent', admin: { listen: '127.0.0.1:0', token: 'admin-token-0123456789' }, http: { listen: '127.0.0.1:0' }, accounts }),
+  )
+  await node.start()
+  t.after(() => node.stop())
+  return { node, url: `${node.listenerUrl('http')!}/accounts/sender/ilp` }
+}
+
+function noBalanceMoved(node: IlpNode): void {
+  for (const id of ['sender', 'receiver']) assert.deepEqual(node.ledger.snapshot(id), { balance: 0n, pendingIncoming: 0n, pendingOutgoing: 0n }, id)
+}
+
+for (const pipelining of [1, 8]) {
+  test(`HTTP next hop drops its connection with packets in flight (pipelining ${pipelining}): T01 upstream, no balance moves`, async (t) => {
+    const dropAt = 9
+    const held: Socket[] = []
+    const receiverUrl = await peer(t, (socket, index) => {
+      held.push(socket)
+      if (index === dropAt) for (const s of held) s.destroy()
+    })
+    const { node, url } = await startNode(t, receiverUrl, pipelining)
+    const sender = createHttpLink({ accountId: 'router', url, outgoingToken: TOKEN, pipelining: 16, connections: 1 })
+    t.after(() => sender.close())
+    const replies = await Promise.all(Array.from({ length: dropAt + 1 }, () => sender.send(prepare())))
+    assert.ok(replies.every((r) => isReject(r) && r.code === 'T01' && r.triggeredBy === 'test.router'), JSON.stringify(replies.map((r) => isReject(r) && r.code)))
+    noBalanceMoved(node)
+  })
+
+  test(`HTTP next hop that never answers (pipelining ${pipelining}): every packet fails by its expiry, no balance moves`, async (t) => {
+    const receiverUrl = await peer(t, () => {})
+    const { node, url } = await startNode(t, receiverUrl, pipelining)
+    const sender = createHttpLink({ accountId: 'router', url, outgoingToken: TOKEN, pipelining: 16, connections: 1 })
+    t.after(() => sender.close())
+    const started = Date.now()
+    const replies = await Promise.all(Array.from({ length: 5 }, () => sender.send(prepare(3000))))
+    // R00 from the connector's expiry timer, or T00/T01 when the link's own deadline (the same expiry) fires first.
+    assert.ok(replies.every((r) => isReject(r) && ['R00', 'T00', 'T01'].includes(r.code)), JSON.stringify(replies.map((r) => isReject(r) && r.code)))
+    assert.ok(Date.now() - started < 6000)
+    noBalanceMoved(node)
+  })
+}

@@ -240,3 +240,33 @@ test('fast path: an authenticator that throws gets 500, and the listener keeps s
   await client.waitFor(2)
   assert.deepEqual(client.responses.map((r) => r.status), [500, 200])
 })
+
+test('requests the fast path does not take are served by node:http with the same result (chunked body, Expect, HTTP/1.0)', async (t) => {
+  const server = await serverWith(t, async (p) => echoFulfill(p))
+  const [p1, p2, p3] = [contractPrepare(), contractPrepare(), contractPrepare()]
+  const fields = `Host: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/octet-stream\r\n`
+  const chunked = (body: Uint8Array) =>
+    Buffer.concat([Buffer.from(`POST /ilp HTTP/1.1\r\n${fields}Transfer-Encoding: chunked\r\n\r\n${body.length.toString(16)}\r\n`), body, Buffer.from('\r\n0\r\n\r\n')])
+  const client = await rawClient(server.url)
+  t.after(() => client.socket.destroy())
+  client.socket.write(Buffer.concat([request(packetBytes(p1)), chunked(packetBytes(p2))]))
+  await client.waitFor(2)
+  assert.deepEqual(client.responses.map((r) => r.status), [200, 200])
+  assert.deepEqual(client.responses.map(dataOf), [hexData(p1), hexData(p2)])
+
+  const expecting = await rawClient(server.url)
+  t.after(() => expecting.socket.destroy())
+  const body = packetBytes(p3)
+  expecting.socket.write(`POST /ilp HTTP/1.1\r\n${fields}Content-Length: ${body.length}\r\nExpect: 100-continue\r\n\r\n`)
+  await expecting.waitFor(1)
+  assert.equal(expecting.responses[0]!.status, 100)
+  expecting.socket.write(body)
+  await expecting.waitFor(2)
+  assert.equal(dataOf(expecting.responses[1]!), hexData(p3))
+
+  const old = await rawClient(server.url)
+  t.after(() => old.socket.destroy())
+  old.socket.write(Buffer.concat([Buffer.from(`POST /ilp HTTP/1.0\r\n${fields}Content-Length: ${body.length}\r\n\r\n`), body]))
+  await old.closed
+  assert.equal(old.responses[0]?.status, 200)
+})

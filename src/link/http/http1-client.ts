@@ -225,7 +225,10 @@ export function createHttp1Client(options: Http1ClientOptions): Http1Client {
     if (head.chunked) {
       const chunked = dechunk(buf, from, options.bodyMaxBytes)
       if (chunked === 'incomplete') return -1
-      if (typeof chunked === 'string') return drop(c, chunked === 'too large' ? 'HTTP_REPLY_TOO_LARGE' : 'HTTP_BAD_RESPONSE', `chunked reply: ${chunked}`), -1
+      if (typeof chunked === 'string') {
+        drop(c, chunked === 'too large' ? 'HTTP_REPLY_TOO_LARGE' : 'HTTP_BAD_RESPONSE', `chunked reply: ${chunked}`)
+        return -1
+      }
       replied(c, head.status, chunked.body)
       return chunked.end
     }
@@ -234,7 +237,10 @@ export function createHttp1Client(options: Http1ClientOptions): Http1Client {
       c.carry = buf.subarray(from)
       return -1
     }
-    if (head.contentLength > options.bodyMaxBytes) return drop(c, 'HTTP_REPLY_TOO_LARGE', `reply body over ${options.bodyMaxBytes} bytes`), -1
+    if (head.contentLength > options.bodyMaxBytes) {
+      drop(c, 'HTTP_REPLY_TOO_LARGE', `reply body over ${options.bodyMaxBytes} bytes`)
+      return -1
+    }
     if (from + head.contentLength > buf.length) return -1
     replied(c, head.status, buf.subarray(from, from + head.contentLength))
     return from + head.contentLength

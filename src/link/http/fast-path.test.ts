@@ -270,3 +270,12 @@ test('requests the fast path does not take are served by node:http with the same
   await old.closed
   assert.equal(old.responses[0]?.status, 200)
 })
+
+test('fast path: a reply that cannot be encoded gets 500, not an unhandled rejection', async (t) => {
+  const server = await serverWith(t, async () => ({ type: 13, fulfillment: new Uint8Array(5), data: new Uint8Array(0) }) as IlpReply)
+  const client = await rawClient(server.url)
+  t.after(() => client.socket.destroy())
+  client.socket.write(request(packetBytes(contractPrepare())))
+  await client.waitFor(1)
+  assert.equal(client.responses[0]!.status, 500)
+})

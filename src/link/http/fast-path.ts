@@ -25,11 +25,14 @@ export interface FastReply {
   contentType: string
 }
 
+/** Serves one request's body; calls `answer` exactly once, now or later (a callback: no promise per request). */
+export type FastServe = (body: Uint8Array, answer: (reply: FastReply) => void) => void
+
 /**
  * What the server decides per request: `undefined` = not the fast path's (hand over); a FastReply = answered from
  * the head alone (the body is skipped); a function = serve the body with it.
  */
-export type FastRoute = (head: RequestHead) => undefined | FastReply | ((body: Uint8Array) => FastReply | Promise<FastReply>)
+export type FastRoute = (head: RequestHead) => undefined | FastReply | FastServe
 
 export interface FastPathOptions {
   route: FastRoute
@@ -153,19 +156,19 @@ export function createFastPath(options: FastPathOptions): FastPath {
   }
 
   /** Serves one request whose head and body are both here. */
-  function dispatch(c: Connection, serve: (body: Uint8Array) => FastReply | Promise<FastReply>, body: Uint8Array): void {
+  function dispatch(c: Connection, serve: FastServe, body: Uint8Array): void {
     const request = reserve(c)
-    let reply: FastReply | Promise<FastReply>
-    try {
-      reply = serve(body)
-    } catch {
-      reply = INTERNAL_ERROR
+    let answered = false
+    const reply = (r: FastReply): void => {
+      if (answered) return
+      answered = true
+      if (c.state !== 'done') answer(c, request, r)
     }
-    if (!(reply instanceof Promise)) return answer(c, request, reply)
-    reply.then(
-      (r) => c.state !== 'done' && answer(c, request, r),
-      () => c.state !== 'done' && answer(c, request, INTERNAL_ERROR),
-    )
+    try {
+      serve(body, reply)
+    } catch {
+      reply(INTERNAL_ERROR)
+    }
   }
 
   function stop(c: Connection, rest: Buffer, state: 'handing-over' | 'closing'): void {

@@ -47,22 +47,28 @@ export function createFastRoute({ authenticate, log }: FastRouteOptions): FastRo
   /** Paths seen, with what they name: peers post to one path each, again and again. */
   const targets = new Map<string, string | null>()
 
-  function servePrepare(endpoint: HttpEndpoint, accountId: string, body: Uint8Array): FastReply | Promise<FastReply> {
+  function servePrepare(endpoint: HttpEndpoint, accountId: string, body: Uint8Array, answer: (reply: FastReply) => void): void {
     let prepare: IlpPrepare
     try {
       prepare = decodeOr400(decodePrepare, body, 'Prepare')
     } catch (err) {
-      return failure(400, (err as Error).message)
+      return answer(failure(400, (err as Error).message))
     }
     const handler = endpoint.handler
-    if (handler === undefined) return failure(503, 'no handler registered')
-    return handler(prepare).then(
-      (reply): FastReply => ({ status: 200, body: packetBytes(reply), contentType: 'application/octet-stream' }),
-      (err: unknown) => {
-        log.error({ err, accountId }, 'ILP-over-HTTP handler threw')
-        return INTERNAL
-      },
-    )
+    if (handler === undefined) return answer(failure(503, 'no handler registered'))
+    const failed = (err: unknown): void => {
+      log.error({ err, accountId }, 'ILP-over-HTTP handler threw')
+      answer(INTERNAL)
+    }
+    handler(prepare).then((reply) => {
+      let bytes: Uint8Array
+      try {
+        bytes = packetBytes(reply)
+      } catch (err) {
+        return failed(err) // a reply that cannot be encoded: never an unhandled rejection
+      }
+      answer({ status: 200, body: bytes, contentType: 'application/octet-stream' })
+    }, failed)
   }
 
   /** Sync Prepares are the fast path's; everything else goes to node:http. Checks as onPrepare's, same statuses. */
@@ -73,7 +79,7 @@ export function createFastRoute({ authenticate, log }: FastRouteOptions): FastRo
     try {
       const { accountId, endpoint } = authenticate(head.authorization, pathAccount)
       checkContentType(head.contentType)
-      return (body) => servePrepare(endpoint, accountId, body)
+      return (body, answer) => servePrepare(endpoint, accountId, body, answer)
     } catch (err) {
       if (!(err instanceof HttpFailure)) {
         log.error({ err }, 'ILP-over-HTTP request failed')

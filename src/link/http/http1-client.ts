@@ -14,7 +14,7 @@
  */
 import { connect as connectTcp, isIP, type Socket } from 'node:net'
 import { connect as connectTls } from 'node:tls'
-import { HTTP_HEAD_MAX_BYTES, hasNoBody, headEnd, parseResponseHead, type ResponseHead } from './http1.js'
+import { dechunk, HTTP_HEAD_MAX_BYTES, hasNoBody, headEnd, parseResponseHead, type ResponseHead } from './http1.js'
 import type { PostReply } from './post.js'
 
 /** Idle connections are closed before this: node:http's default keepAliveTimeout is 5 s. */
@@ -308,35 +308,5 @@ export function createHttp1Client(options: Http1ClientOptions): Http1Client {
       for (const exchange of queued.splice(0)) settle(exchange, err)
       for (const c of [...connections]) lost(c, err)
     },
-  }
-}
-
-/** Decodes a chunked body (RFC 9112 §7.1) that starts at `from`; trailers are read and ignored. */
-function dechunk(buf: Buffer, from: number, maxBytes: number): { body: Buffer; end: number } | 'incomplete' | 'too large' | 'malformed' {
-  const parts: Buffer[] = []
-  let size = 0
-  let at = from
-  for (;;) {
-    const lineEnd = buf.indexOf('\r\n', at, 'latin1')
-    if (lineEnd < 0) return buf.length - at > 1024 ? 'malformed' : 'incomplete'
-    const sizeText = buf.toString('latin1', at, lineEnd).split(';')[0]!.trim()
-    if (!/^[0-9a-fA-F]{1,8}$/.test(sizeText)) return 'malformed'
-    const chunkSize = parseInt(sizeText, 16)
-    at = lineEnd + 2
-    if (chunkSize === 0) {
-      // Trailer fields, then the blank line.
-      for (;;) {
-        const end = buf.indexOf('\r\n', at, 'latin1')
-        if (end < 0) return buf.length - at > HTTP_HEAD_MAX_BYTES ? 'malformed' : 'incomplete'
-        if (end === at) return { body: parts.length === 1 ? parts[0]! : Buffer.concat(parts), end: end + 2 }
-        at = end + 2
-      }
-    }
-    size += chunkSize
-    if (size > maxBytes) return 'too large'
-    if (at + chunkSize + 2 > buf.length) return 'incomplete'
-    if (buf[at + chunkSize] !== 13 || buf[at + chunkSize + 1] !== 10) return 'malformed'
-    parts.push(buf.subarray(at, at + chunkSize))
-    at += chunkSize + 2
   }
 }

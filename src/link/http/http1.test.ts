@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { headEnd, parseRequestHead, parseResponseHead } from './http1.js'
+import { dechunk, headEnd, parseRequestHead, parseResponseHead } from './http1.js'
 
 const head = (text: string) => {
   const buf = Buffer.from(text, 'latin1')
@@ -59,4 +59,17 @@ test('response head: status, framing and connection', () => {
   assert.equal(parse('HTTP/1.0 200 OK\r\n\r\n').close, true)
   assert.equal(parse('HTTP/1.0 200 OK\r\nConnection: keep-alive\r\n\r\n').close, false)
   assert.equal(parse('HTTP/2 200\r\n\r\n').valid, false)
+})
+
+test('chunked bodies (RFC 9112 §7.1): incomplete at every cut, whole with extensions and trailers, bounded', () => {
+  const wire = Buffer.from('3;ext=1\r\nabc\r\n2\r\nde\r\n0\r\nTrailer: x\r\n\r\nNEXT', 'latin1')
+  const whole = wire.length - 4
+  for (let cut = 0; cut < whole; cut++) assert.equal(dechunk(wire.subarray(0, cut), 0, 100), 'incomplete', `cut at ${cut}`)
+  const done = dechunk(wire, 0, 100)
+  assert.ok(typeof done === 'object')
+  assert.equal(done.body.toString('latin1'), 'abcde')
+  assert.equal(done.end, whole)
+  assert.equal(dechunk(wire, 0, 4), 'too large')
+  assert.equal(dechunk(Buffer.from('zz\r\n'), 0, 100), 'malformed')
+  assert.equal(dechunk(Buffer.from('3\r\nabcX\r\n'), 0, 100), 'malformed')
 })

@@ -154,7 +154,10 @@ export function createConnector(options: ConnectorOptions): Connector {
     if (!accounts.has(accountId)) throw new RangeError(`unknown account ${accountId}`)
     if (link === undefined) return void links.delete(accountId)
     links.set(accountId, link)
-    link.handle((prepare) => handleIncoming(accountId, prepare))
+    link.handle(
+      (prepare) => handleIncoming(accountId, prepare),
+      (prepare, done) => handleIncomingThen(accountId, prepare, done),
+    )
   }
 
   function addAccount(given: Account, link?: Link): void {
@@ -207,30 +210,48 @@ export function createConnector(options: ConnectorOptions): Connector {
     return reject(IlpErrorCode.T00_INTERNAL_ERROR, self.address, 'internal error')
   }
 
-  // Not `async`: one `.then` on the pipeline's promise is the only asynchronous step added here.
-  function handleIncoming(accountId: string, prepare: IlpPrepare): Promise<IlpReply> {
-    const receivedMs = now()
+  /** Runs the pipeline on a Prepare from `accountId` (a T00 at once while closing or for an unknown account). */
+  function start(accountId: string, prepare: IlpPrepare, hop: HopRecord): Promise<IlpReply> {
     const from = accounts.get(accountId)
     if (closed) return Promise.resolve(reject(IlpErrorCode.T00_INTERNAL_ERROR, self.address, 'the node is shutting down'))
     if (from === undefined) return Promise.resolve(reject(IlpErrorCode.T00_INTERNAL_ERROR, self.address, `account ${accountId} is not configured`))
-    const hop: HopRecord = { receivedMs, incomingHold: undefined, outgoingHold: undefined, to: undefined, outgoingAmount: undefined }
-    let pending: Promise<IlpReply>
     try {
-      pending = pipeline.handle({ from, prepare, hop })
+      return pipeline.handle({ from, prepare, hop })
     } catch (err) {
-      pending = Promise.reject(err)
+      return Promise.reject(err)
     }
-    if (options.observer === undefined) return pending.then(undefined, (err: unknown) => internalError(err, accountId, prepare))
-    return pending.then(
-      (reply) => {
-        observe(accountId, prepare, hop, reply)
-        return reply
-      },
-      (err: unknown) => {
-        const reply = internalError(err, accountId, prepare)
-        observe(accountId, prepare, hop, reply)
-        return reply
-      },
+  }
+
+  function newHop(): HopRecord {
+    return { receivedMs: now(), incomingHold: undefined, outgoingHold: undefined, to: undefined, outgoingAmount: undefined }
+  }
+
+  /** The reply that goes back to the link: the pipeline's, reported to the observer. */
+  function finish(accountId: string, prepare: IlpPrepare, hop: HopRecord, reply: IlpReply): IlpReply {
+    if (options.observer !== undefined) observe(accountId, prepare, hop, reply)
+    return reply
+  }
+
+  /** A pipeline that threw: T00, reported to the observer. */
+  function failed(accountId: string, prepare: IlpPrepare, hop: HopRecord, err: unknown): IlpReply {
+    return finish(accountId, prepare, hop, internalError(err, accountId, prepare))
+  }
+
+  // Not `async`: one `.then` on the pipeline's promise is the only asynchronous step added here.
+  function handleIncoming(accountId: string, prepare: IlpPrepare): Promise<IlpReply> {
+    const hop = newHop()
+    return start(accountId, prepare, hop).then(
+      (reply) => finish(accountId, prepare, hop, reply),
+      (err: unknown) => failed(accountId, prepare, hop, err),
+    )
+  }
+
+  /** handleIncoming for links that take a callback (Link.handle's second argument): no promise of its own. */
+  function handleIncomingThen(accountId: string, prepare: IlpPrepare, done: (reply: IlpReply) => void): void {
+    const hop = newHop()
+    start(accountId, prepare, hop).then(
+      (reply) => done(finish(accountId, prepare, hop, reply)),
+      (err: unknown) => done(failed(accountId, prepare, hop, err)),
     )
   }
 

@@ -3,6 +3,13 @@ import type { IlpPrepare, IlpReply } from '../ilp/types.js'
 /** What a link calls with each Prepare that arrives from its peer. It resolves to the reply to send back. */
 export type IncomingPrepareHandler = (prepare: IlpPrepare, signal?: AbortSignal) => Promise<IlpReply>
 
+/**
+ * The callback form of IncomingPrepareHandler, which a link may use instead (the connector's hot path: one
+ * promise and one microtask fewer per packet). `done` is called exactly once, with the reply; a failure is
+ * answered as a Reject, never thrown.
+ */
+export type IncomingPrepareCallback = (prepare: IlpPrepare, done: (reply: IlpReply) => void) => void
+
 /** How `Link.sendThen` reports the outcome: the reply, or undefined and why there is none. */
 export type SendDone = (reply: IlpReply | undefined, err?: LinkError) => void
 
@@ -20,7 +27,8 @@ export interface Link {
    * it returns. Throws, having queued nothing and without calling `done`, for a Prepare that cannot be encoded.
    */
   sendThen?(prepare: IlpPrepare, done: SendDone): void
-  handle(handler: IncomingPrepareHandler): void
+  /** Sets the handler of the peer's Prepares; a link that can may call `callback` instead (same outcome). */
+  handle(handler: IncomingPrepareHandler, callback?: IncomingPrepareCallback): void
   close(): Promise<void>
   /** True while packets can be sent (authenticated socket, or a stateless transport). */
   readonly connected: boolean

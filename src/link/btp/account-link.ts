@@ -4,13 +4,15 @@
  * LINK_DOWN (the connector answers T01).
  */
 import type { IlpPrepare, IlpReply } from '../../ilp/types.js'
-import { LinkError, type IncomingPrepareHandler, type Link, type SendDone } from '../types.js'
+import { LinkError, type IncomingPrepareCallback, type IncomingPrepareHandler, type Link, type SendDone } from '../types.js'
 import type { BtpSession } from './session.js'
 
 export interface BtpAccountLink extends Link {
   readonly accountId: string
   /** The handler set by `handle`, read by the session at each incoming Prepare. */
   readonly handler: IncomingPrepareHandler | undefined
+  /** Its callback form, when `handle` was given one (the session then uses it). */
+  readonly callback: IncomingPrepareCallback | undefined
   /** Makes `session` the one packets go out on; an older session is closed (its packets in flight fail). */
   attach(session: BtpSession): void
   /** Forget `session` if it is the current one (it closed). */
@@ -27,6 +29,7 @@ export interface BtpAccountLink extends Link {
 class AccountLink implements BtpAccountLink {
   #session: BtpSession | undefined
   #handler: IncomingPrepareHandler | undefined
+  #callback: IncomingPrepareCallback | undefined
   #closed = false
 
   constructor(
@@ -36,6 +39,10 @@ class AccountLink implements BtpAccountLink {
 
   get handler(): IncomingPrepareHandler | undefined {
     return this.#handler
+  }
+
+  get callback(): IncomingPrepareCallback | undefined {
+    return this.#callback
   }
 
   get connected(): boolean {
@@ -60,8 +67,9 @@ class AccountLink implements BtpAccountLink {
     session.sendThen(prepare, done)
   }
 
-  handle(handler: IncomingPrepareHandler): void {
+  handle(handler: IncomingPrepareHandler, callback?: IncomingPrepareCallback): void {
     this.#handler = handler
+    this.#callback = callback
   }
 
   attach(next: BtpSession): void {

@@ -90,6 +90,7 @@ export function createBtpClientLink(options: BtpClientOptions): BtpClientLink {
       accountId,
       masked: true,
       handler: () => link.handler,
+      callback: () => link.callback,
       log,
       now,
       limits,

@@ -122,6 +122,7 @@ export async function createBtpServer(options: BtpServerOptions): Promise<BtpSer
       accountId,
       masked: false,
       handler: () => link.handler,
+      callback: () => link.callback,
       log,
       now,
       limits,

@@ -19,7 +19,7 @@ import type { Socket } from 'node:net'
 import type { WebSocket, RawData } from 'ws'
 import { decodePrepare, decodeReply, forwardablePrepareBytes, packetBytes, writeForwardedPrepare } from '../../ilp/packet.js'
 import type { IlpPrepare, IlpReply } from '../../ilp/types.js'
-import { LinkError, type IncomingPrepareHandler, type SendDone } from '../types.js'
+import { LinkError, type IncomingPrepareCallback, type IncomingPrepareHandler, type SendDone } from '../types.js'
 import type { LinkLogger } from '../log.js'
 import {
   BtpPacketType,
@@ -74,6 +74,8 @@ export interface BtpSessionOptions {
   accountId: string
   /** Read at each incoming Prepare, so `link.handle` may be called before or after the socket opens. */
   handler: () => IncomingPrepareHandler | undefined
+  /** The handler's callback form, used instead when there is one (read at each incoming Prepare too). */
+  callback?: () => IncomingPrepareCallback | undefined
   log: LinkLogger
   now: () => number
   limits: BtpLimits
@@ -274,9 +276,16 @@ export function createBtpSession(ws: WebSocket, options: BtpSessionOptions): Btp
 
   // ------------------------------------------------------------------------------------ incoming requests
 
+  /** Sends the handler's reply; one that cannot be encoded is logged and answered with a BTP Error (T00). */
   function answer(requestId: number, reply: IlpReply): void {
+    let bytes: Uint8Array
+    try {
+      bytes = packetBytes(reply)
+    } catch (err) {
+      return fail(requestId, err)
+    }
     incomingInFlight--
-    if (state === 'open') enqueueIlp(BtpPacketType.Response, requestId, packetBytes(reply))
+    if (state === 'open') enqueueIlp(BtpPacketType.Response, requestId, bytes)
   }
 
   function fail(requestId: number, err: unknown): void {
@@ -309,6 +318,15 @@ export function createBtpSession(ws: WebSocket, options: BtpSessionOptions): Btp
       return sendError(requestId, 'F01', 'InvalidFieldsError', `ilp entry is not an ILP Prepare: ${(err as Error).message}`)
     }
     incomingInFlight++
+    const callback = options.callback?.()
+    if (callback !== undefined) {
+      try {
+        callback(prepare, (reply) => answer(requestId, reply))
+      } catch (err) {
+        fail(requestId, err)
+      }
+      return
+    }
     let result: Promise<IlpReply>
     try {
       result = handler(prepare)

@@ -4,7 +4,7 @@
  * path, async mode, odd framing) is left to node:http.
  */
 import { decodePrepare, packetBytes } from '../../ilp/packet.js'
-import type { IlpPrepare } from '../../ilp/types.js'
+import type { IlpPrepare, IlpReply } from '../../ilp/types.js'
 import type { LinkLogger } from '../log.js'
 import type { FastReply, FastRoute } from './fast-path.js'
 import type { RequestHead } from './http1.js'
@@ -60,15 +60,22 @@ export function createFastRoute({ authenticate, log }: FastRouteOptions): FastRo
       log.error({ err, accountId }, 'ILP-over-HTTP handler threw')
       answer(INTERNAL)
     }
-    handler(prepare).then((reply) => {
+    const reply = (r: IlpReply): void => {
       let bytes: Uint8Array
       try {
-        bytes = packetBytes(reply)
+        bytes = packetBytes(r)
       } catch (err) {
         return failed(err) // a reply that cannot be encoded: never an unhandled rejection
       }
       answer({ status: 200, body: bytes, contentType: 'application/octet-stream' })
-    }, failed)
+    }
+    const callback = endpoint.callback
+    if (callback === undefined) return void handler(prepare).then(reply, failed)
+    try {
+      callback(prepare, reply) // the callback form: no promise per request
+    } catch (err) {
+      failed(err)
+    }
   }
 
   /** Sync Prepares are the fast path's; everything else goes to node:http. Checks as onPrepare's, same statuses. */

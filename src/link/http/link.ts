@@ -20,7 +20,7 @@ import { Pool } from 'undici'
 import { decodeReply, packetBytes } from '../../ilp/packet.js'
 import { reject } from '../../ilp/errors.js'
 import type { IlpPrepare, IlpReply } from '../../ilp/types.js'
-import { LinkError, type IncomingPrepareHandler, type Link, type SendDone } from '../types.js'
+import { LinkError, type IncomingPrepareCallback, type IncomingPrepareHandler, type Link, type SendDone } from '../types.js'
 import { silentLinkLogger, type LinkLogger } from '../log.js'
 import { HTTP_BODY_MAX_BYTES, type HttpEndpoint, type HttpLinkServer } from './server.js'
 import { createCallbackPoster, type CallbackPoster } from './callback.js'
@@ -276,9 +276,10 @@ export function createHttpLink(options: HttpLinkOptions): Link {
       }
     },
     ...(mode === 'sync' && { sendThen: (prepare: IlpPrepare, done: SendDone) => sendSync(prepare, done) }),
-    handle(handler: IncomingPrepareHandler) {
+    handle(handler: IncomingPrepareHandler, callback?: IncomingPrepareCallback) {
       if (options.server === undefined) throw new Error(`account ${options.accountId}: incoming ILP over HTTP needs an HTTP server`)
       endpoint.handler = handler
+      endpoint.callback = callback
     },
     async close() {
       if (closed) return

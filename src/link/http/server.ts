@@ -20,7 +20,7 @@ import { createServer as createNetServer, type AddressInfo, type Socket } from '
 import { decodePrepare, decodeReply, packetBytes } from '../../ilp/packet.js'
 import type { IlpPrepare, IlpReply } from '../../ilp/types.js'
 import type { Authenticate } from '../tokens.js'
-import type { IncomingPrepareHandler } from '../types.js'
+import type { IncomingPrepareCallback, IncomingPrepareHandler } from '../types.js'
 import { silentLinkLogger, type LinkLogger } from '../log.js'
 import { createFastPath } from './fast-path.js'
 import { createFastRoute } from './fast-route.js'
@@ -43,6 +43,8 @@ const SWEEP_MS_MAX = 1000
 export interface HttpEndpoint {
   /** The connector's handler for Prepares from this peer (set by `link.handle`). */
   handler?: IncomingPrepareHandler
+  /** Its callback form, when `link.handle` was given one: the fast path uses it (no promise per request). */
+  callback?: IncomingPrepareCallback
   /** Async mode: the peer wants the reply POSTed to `callbackUrl`; false refuses the request (400). */
   acceptsCallback?(callbackUrl: string): boolean
   /** `reply` is an Error when the handler threw: the link answers T00 with its own address. */

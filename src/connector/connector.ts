@@ -237,12 +237,43 @@ export function createConnector(options: ConnectorOptions): Connector {
     return finish(accountId, prepare, hop, internalError(err, accountId, prepare))
   }
 
-  // Not `async`: one `.then` on the pipeline's promise is the only asynchronous step added here.
+  /**
+   * The pipeline answered: its settlement commits or releases the hop's holds, then the observer hears of it.
+   * A promise only when the ledger's commit is one (sqlite).
+   */
+  function settled(accountId: string, prepare: IlpPrepare, hop: HopRecord, reply: IlpReply): IlpReply | Promise<IlpReply> {
+    let out: IlpReply | Promise<IlpReply>
+    try {
+      out = pipeline.settlement.settle(hop, accountId, reply)
+    } catch (err) {
+      return failed(accountId, prepare, hop, err) // a ledger that threw on release: a bug, answered T00
+    }
+    if (out instanceof Promise) {
+      return out.then(
+        (r) => finish(accountId, prepare, hop, r),
+        (err: unknown) => failed(accountId, prepare, hop, err),
+      )
+    }
+    return finish(accountId, prepare, hop, out)
+  }
+
+  /** The pipeline threw: the hop's holds are released and the sender gets T00. */
+  function threw(accountId: string, prepare: IlpPrepare, hop: HopRecord, err: unknown): IlpReply {
+    try {
+      pipeline.settlement.abandon(hop)
+    } catch (releaseErr) {
+      logger.error({ err: releaseErr, from: accountId }, 'releasing the holds of a failed packet threw')
+    }
+    return failed(accountId, prepare, hop, err)
+  }
+
+  // Not `async`: one `.then` on the pipeline's promise is the only asynchronous step added here (the
+  // settlement of the holds runs in it too, rather than in a `.then` of its own).
   function handleIncoming(accountId: string, prepare: IlpPrepare): Promise<IlpReply> {
     const hop = newHop()
     return start(accountId, prepare, hop).then(
-      (reply) => finish(accountId, prepare, hop, reply),
-      (err: unknown) => failed(accountId, prepare, hop, err),
+      (reply) => settled(accountId, prepare, hop, reply),
+      (err: unknown) => threw(accountId, prepare, hop, err),
     )
   }
 
@@ -250,8 +281,12 @@ export function createConnector(options: ConnectorOptions): Connector {
   function handleIncomingThen(accountId: string, prepare: IlpPrepare, done: (reply: IlpReply) => void): void {
     const hop = newHop()
     start(accountId, prepare, hop).then(
-      (reply) => done(finish(accountId, prepare, hop, reply)),
-      (err: unknown) => done(failed(accountId, prepare, hop, err)),
+      (reply) => {
+        const out = settled(accountId, prepare, hop, reply)
+        if (out instanceof Promise) void out.then(done)
+        else done(out)
+      },
+      (err: unknown) => done(threw(accountId, prepare, hop, err)),
     )
   }
 

@@ -70,6 +70,22 @@ describe('connector faults', () => {
     assert.equal(h.ledger.liveHolds(), 2)
   })
 
+  test('a stage that throws after the incoming hold was taken: T00 upstream, the hold released, nothing committed', async (t) => {
+    const errors: object[] = []
+    const rates = {
+      rate(): never {
+        throw new Error('rate table corrupted')
+      },
+    }
+    const { h, secret } = aliceAndBob({ rates: rates as never, logger: { debug() {}, info() {}, warn() {}, error: (o: object) => void errors.push(o) } })
+    t.after(() => h.close())
+    const reply = await h.connector.handleIncoming('alice', testPrepare({ destination: 'test.bob', amount: 5n }, secret))
+    assertReject(reply, 'T00')
+    assert.equal(errors.length, 1)
+    assert.equal(h.ledger.liveHolds(), 0)
+    await assertUntouched(h, ['alice', 'bob'])
+  })
+
   test('T03 past packetsInFlightMax; capacity comes back as packets finish', async (t) => {
     const { h, bob, secret } = aliceAndBob({ packetsInFlightMax: 2 })
     t.after(() => h.close())

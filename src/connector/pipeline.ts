@@ -9,7 +9,8 @@
  *   4 network separation  F02                     12 send               T01 R00 F05, relay downstream replies
  *   5 max packet amount   F08                     (12 also T03 past packetsInFlightMax)
  *   6 throughput limit    T05
- *   7 incoming balance    T04; commits both holds before a Fulfill goes upstream
+ *   7 incoming balance    T04; its settlement (run by the connector on the outcome) commits both holds
+ *                         before a Fulfill goes upstream, or releases them
  *   8 router              F02 → builds the outgoing request
  *
  * The expiry check runs before the outgoing reservation so a packet that is too late never holds the next hop's
@@ -23,7 +24,7 @@ import type { Logger, NodeIdentity } from './context.js'
 import type { DeadlineTimer } from './deadlines.js'
 import { createExchangeRate } from './middleware/exchange-rate.js'
 import { createExpiryShortener } from './middleware/expiry.js'
-import { createIncomingBalance } from './middleware/incoming-balance.js'
+import { createIncomingBalance, type HopSettlement } from './middleware/incoming-balance.js'
 import { createMaxPacketAmount } from './middleware/max-packet.js'
 import { createNetworkSeparation } from './middleware/network.js'
 import { createOutgoingBalance } from './middleware/outgoing-balance.js'
@@ -56,6 +57,11 @@ export interface PipelineOptions {
 
 export interface Pipeline {
   readonly handle: IncomingHandler
+  /**
+   * Settles the hop's holds once `handle` has answered (`settle`) or thrown (`abandon`): the caller must call
+   * exactly one of them per packet (the connector does, in its one `.then` on `handle`).
+   */
+  readonly settlement: HopSettlement
   /** Drops per-account state kept by stages (rate-limit buckets). */
   forgetAccount(accountId: string): void
 }
@@ -64,6 +70,7 @@ export function createPipeline(o: PipelineOptions): Pipeline {
   const { self, now } = o
   const packetRateLimit = createPacketRateLimit({ self })
   const throughputLimit = createThroughputLimit({ self })
+  const incomingBalance = createIncomingBalance({ self, ledger: o.ledger, logger: o.logger })
 
   const outgoing = compose(
     [
@@ -82,13 +89,14 @@ export function createPipeline(o: PipelineOptions): Pipeline {
       createNetworkSeparation({ self }),
       createMaxPacketAmount({ self }),
       throughputLimit.middleware,
-      createIncomingBalance({ self, ledger: o.ledger, logger: o.logger }),
+      incomingBalance.middleware,
     ],
     createRouter({ self, routes: o.routes, accounts: o.accounts }, outgoing),
   )
 
   return {
     handle,
+    settlement: incomingBalance.settlement,
     forgetAccount(accountId) {
       packetRateLimit.forget(accountId)
       throughputLimit.forget(accountId)

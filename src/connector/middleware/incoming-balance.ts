@@ -1,10 +1,12 @@
 /**
- * The sender's side of the two-phase transfer (money rules 2 and 5). Reserves the incoming amount on the
- * sender's account (T04 when that would pass its minimum balance), then settles both holds of the hop (the
- * outgoing one, reserved by the outgoing-balance stage, is in `hop.outgoingHold`):
+ * The sender's side of the two-phase transfer (money rules 2 and 5). The stage reserves the incoming amount on
+ * the sender's account (T04 when that would pass its minimum balance). Its settlement, which the connector
+ * calls exactly once per packet with the pipeline's outcome (one `.then` for the whole pipeline, not one per
+ * stage), settles both holds of the hop (the outgoing one, reserved by the outgoing-balance stage, is in
+ * `hop.outgoingHold`):
  *  - on a Fulfill, commits them as one journal entry, and lets the Fulfill go upstream only once the commit is
  *    durable;
- *  - on a Reject (or an exception below), releases both.
+ *  - on a Reject, or when the pipeline threw (`abandon`), releases both.
  * If the commit itself fails, the holds stay reserved (the next hop was paid; releasing would lose that), the
  * failure is logged, and the sender gets T00.
  * Zero-amount packets reserve nothing here (a hold downstream is still settled).
@@ -25,7 +27,15 @@ function isThenable(x: unknown): x is PromiseLike<unknown> {
   return typeof (x as { then?: unknown } | null)?.then === 'function'
 }
 
-export function createIncomingBalance(options: IncomingBalanceOptions): IncomingMiddleware {
+/** What the connector calls once per packet, when the pipeline has answered or thrown. */
+export interface HopSettlement {
+  /** The reply that goes upstream: a Reject after releasing the hop's holds, a Fulfill after their commit. */
+  settle(hop: HopRecord, from: string, reply: IlpReply): IlpReply | Promise<IlpReply>
+  /** The pipeline threw: releases the hop's holds. */
+  abandon(hop: HopRecord): void
+}
+
+export function createIncomingBalance(options: IncomingBalanceOptions): { middleware: IncomingMiddleware; settlement: HopSettlement } {
   const { ledger, self, logger } = options
 
   function releaseAll(hop: HopRecord): void {
@@ -36,14 +46,12 @@ export function createIncomingBalance(options: IncomingBalanceOptions): Incoming
     if (incomingHold !== undefined) ledger.release(incomingHold)
   }
 
-  function commitFailed(request: IncomingRequest, holds: readonly Hold[], err: unknown): IlpReply {
-    logger.error({ err, from: request.from.id, to: request.hop.to, holds }, 'ledger commit failed after a Fulfill; holds left reserved')
+  function commitFailed(from: string, hop: HopRecord, holds: readonly Hold[], err: unknown): IlpReply {
+    logger.error({ err, from, to: hop.to, holds }, 'ledger commit failed after a Fulfill; holds left reserved')
     return reject(IlpErrorCode.T00_INTERNAL_ERROR, self.address, 'internal error')
   }
 
-  /** What goes upstream once the reply is known: a Reject after releasing, a Fulfill after the commit. */
-  function settle(request: IncomingRequest, reply: IlpReply): IlpReply | Promise<IlpReply> {
-    const { hop } = request
+  function settle(hop: HopRecord, from: string, reply: IlpReply): IlpReply | Promise<IlpReply> {
     if (isReject(reply)) {
       releaseAll(hop)
       return reply
@@ -55,35 +63,24 @@ export function createIncomingBalance(options: IncomingBalanceOptions): Incoming
     try {
       committed = ledger.commit(holds)
     } catch (err) {
-      return commitFailed(request, holds, err)
+      return commitFailed(from, hop, holds, err)
     }
     if (!isThenable(committed)) return reply // committed at once (the memory ledger)
     return Promise.resolve(committed).then(
       () => reply,
-      (err: unknown) => commitFailed(request, holds, err),
+      (err: unknown) => commitFailed(from, hop, holds, err),
     )
   }
 
-  return (next: IncomingHandler) => (request) => {
+  const middleware: IncomingMiddleware = (next: IncomingHandler) => (request) => {
     const { prepare, from, hop } = request
     if (prepare.amount !== 0n) {
       const reserved = ledger.reserveIncoming(from, prepare.amount)
       if (!reserved.ok) return Promise.resolve(reject(reserved.code, self.address, reserved.message))
       hop.incomingHold = reserved.hold
     }
-    let pending: Promise<IlpReply>
-    try {
-      pending = next(request)
-    } catch (err) {
-      releaseAll(hop)
-      throw err
-    }
-    return pending.then(
-      (reply) => settle(request, reply),
-      (err: unknown) => {
-        releaseAll(hop)
-        throw err
-      },
-    )
+    return next(request) // settled by the connector (settlement.settle / abandon)
   }
+
+  return { middleware, settlement: { settle, abandon: releaseAll } }
 }

@@ -4,9 +4,10 @@
  * packets: one Date.now() serves them all (the clock reads were ~4% of the router's CPU).
  *
  * The value is dropped by a microtask queued at the first read, so it never outlives the synchronous run and
- * the microtasks queued before that read; a later read in the same turn reads the clock again. It is behind the
- * real clock by at most the time that run takes (well under a millisecond for a read of packets), which is
- * below Date.now()'s own resolution for the expiry and deadline checks that use it.
+ * the microtasks queued before that read; a later read reads the clock again. It is behind the real clock by
+ * at most the time those take: well under a millisecond for one socket read of packets, tens of milliseconds
+ * for a burst of thousands of replies at once. The checks that use it have a second or more of margin (the
+ * minimum message window between outgoing and incoming expiry), and the deadline timer itself is 10 ms coarse.
  */
 export function createTurnClock(source: () => number = Date.now): () => number {
   let cached = 0

@@ -22,6 +22,31 @@ export interface LinkPair {
 
 export type MakeLinkPair = () => Promise<LinkPair>
 
+/**
+ * Checks a link that answers through the callback form of `handle`: `b.handle(handler, callback)`, one send
+ * that is fulfilled, one whose reply cannot be encoded (the link must fail that send with LINK_REMOTE and keep
+ * serving), one more fulfilled; the callback, never the handler, must have answered all three.
+ */
+export async function checkCallbackAnswers(pair: LinkPair): Promise<void> {
+  let viaPromise = 0
+  let viaCallback = 0
+  pair.b.handle(
+    async (prepare) => {
+      viaPromise++
+      return echoFulfill(prepare)
+    },
+    (prepare, done) => {
+      viaCallback++
+      if (prepare.amount === 13n) return done({ type: IlpPacketType.Reject, code: 'nope', triggeredBy: '', message: '', data: new Uint8Array(0) })
+      done(echoFulfill(prepare))
+    },
+  )
+  assert.ok(isFulfill(await pair.a.send(contractPrepare())))
+  await assert.rejects(pair.a.send(contractPrepare({ amount: 13n })), (err: LinkError) => err.code === 'LINK_REMOTE')
+  assert.ok(isFulfill(await pair.a.send(contractPrepare())), 'the link keeps serving')
+  assert.deepEqual([viaPromise, viaCallback], [0, 3])
+}
+
 let sequence = 0
 
 /** A Prepare with unique data, so every reply can be matched to its packet. */

@@ -1,10 +1,10 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { WebSocket } from 'ws'
-import { runLinkContract, contractPrepare, echoFulfill } from '../link-contract.js'
+import { checkCallbackAnswers, runLinkContract, contractPrepare, echoFulfill } from '../link-contract.js'
 import { createTokenAuthenticator } from '../tokens.js'
 import { LinkError } from '../types.js'
-import { IlpPacketType, decodePrepare, isFulfill, patchPrepare, type IlpPrepare, type IlpReply } from '../../ilp/index.js'
+import { decodePrepare, isFulfill, patchPrepare, type IlpPrepare, type IlpReply } from '../../ilp/index.js'
 import { createBtpServer, type BtpServerOptions } from './server.js'
 import { createBtpClientLink } from './client.js'
 import { BtpPacketType, authMessage, decodeBtpPacket, encodeBtpIlp, encodeBtpPacket } from './packet.js'
@@ -206,24 +206,8 @@ test('BTP sendThen: a forwarded Prepare goes out with its new amount and expiry;
   assert.equal(closedWith?.code, 'LINK_CLOSED', 'a closed link answers at once')
 })
 
-test('BTP handle with a callback: the session answers through it; a reply it cannot encode is a BTP Error, not a crash', async (t) => {
+test('BTP handle with a callback: the link answers through it; a reply it cannot encode is a BTP Error, not a crash', async (t) => {
   const p = await setup()
   t.after(() => p.close())
-  let viaPromise = 0
-  let viaCallback = 0
-  p.b.handle(
-    async (prepare) => {
-      viaPromise++
-      return echoFulfill(prepare)
-    },
-    (prepare, done) => {
-      viaCallback++
-      if (prepare.amount === 13n) return done({ type: IlpPacketType.Reject, code: 'nope', triggeredBy: '', message: '', data: new Uint8Array(0) })
-      done(echoFulfill(prepare))
-    },
-  )
-  assert.ok(isFulfill(await p.a.send(contractPrepare())))
-  await assert.rejects(p.a.send(contractPrepare({ amount: 13n })), (err: LinkError) => err.code === 'LINK_REMOTE')
-  assert.ok(isFulfill(await p.a.send(contractPrepare())), 'the link keeps serving')
-  assert.deepEqual([viaPromise, viaCallback], [0, 3])
+  await checkCallbackAnswers(p)
 })

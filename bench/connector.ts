@@ -368,11 +368,21 @@ function printTable(transport: string, names: string[], samples: Map<string, Sam
 }
 
 function printRates(transport: string, names: string[], samples: Map<string, Sample[]>): void {
-  console.log(`\n${transport === 'btp' ? 'BTP over WebSocket' : 'ILP over HTTP (sync)'}: sender → router → receiver, medians of ${RUNS} interleaved runs of ${DURATION_MS} ms`)
+  console.log(
+    `\n${transport === 'btp' ? 'BTP over WebSocket' : 'ILP over HTTP (sync)'}: sender → router → receiver, medians of ${RUNS} interleaved runs of ${DURATION_MS} ms ` +
+      '(the ratios: medians of the ratios within each run)',
+  )
   console.log('| router | in flight | packets/s | p50 | p99 | router CPU/packet | all CPU/packet | router peak RSS | vs ilp-connector | vs bare link |')
   console.log('|---|---|---|---|---|---|---|---|---|---|')
   for (const inFlight of IN_FLIGHT) {
     const rate = (name: string) => median((samples.get(`${name}|${inFlight}`) ?? []).map((s) => s.result.packetsPerSecond))
+    // Ratios are medians of per-run ratios: the paths run interleaved, so run i of one path and run i of another
+    // share the machine's state of that moment (it drifts by tens of percent over minutes here).
+    const ratio = (name: string, other: string) => {
+      const mine = samples.get(`${name}|${inFlight}`) ?? []
+      const theirs = samples.get(`${other}|${inFlight}`) ?? []
+      return median(mine.map((s, i) => s.result.packetsPerSecond / (theirs[i]?.result.packetsPerSecond ?? NaN)))
+    }
     for (const name of names) {
       const list = samples.get(`${name}|${inFlight}`) ?? []
       const pps = rate(name)
@@ -381,8 +391,8 @@ function printRates(transport: string, names: string[], samples: Map<string, Sam
       const cpu = median(list.map((s) => s.cpuUsPerPacket))
       const allCpu = median(list.map((s) => s.allCpuUsPerPacket))
       const rss = Math.max(...list.map((s) => s.maxRssKb))
-      const vsJs = isOurs(name) ? `${fmt(pps / rate('ilp-connector'), 1)}×` : ''
-      const vsBare = name === 'bare link' ? '' : `${fmt((100 * pps) / rate('bare link'))}%`
+      const vsJs = isOurs(name) ? `${fmt(ratio(name, 'ilp-connector'), 1)}×` : ''
+      const vsBare = name === 'bare link' ? '' : `${fmt(100 * ratio(name, 'bare link'))}%`
       console.log(
         `| ${name} | ${inFlight} | ${fmt(pps)} | ${fmt(p50)} µs | ${fmt(p99)} µs | ${fmt(cpu)} µs | ${fmt(allCpu, 1)} µs | ${Number.isFinite(rss) ? fmt(rss / 1024) + ' MB' : '–'} | ${vsJs} | ${vsBare} |`,
       )

@@ -1,6 +1,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
 import { createServer as createHttpServer } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net'
 import { contractPrepare, echoFulfill } from '../link-contract.js'
 import { LinkError } from '../types.js'
@@ -137,4 +139,34 @@ test('pipelined link against node:http: many packets in flight on few connection
     assert.deepEqual(Buffer.from(reply.data), Buffer.from(prepares[i]!.data))
   })
   assert.equal(seen.size, 2, 'two connections')
+})
+
+test('https: the link posts over TLS to a peer whose certificate it trusts (ca), and refuses one it does not', async (t) => {
+  const fixtures = new URL('../../../../test/fixtures/', import.meta.url)
+  const cert = readFileSync(new URL('tls-localhost.crt', fixtures))
+  const key = readFileSync(new URL('tls-localhost.key', fixtures))
+  const server = createHttpsServer({ cert, key }, (req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      const reply = encodeIlpPacket(echoFulfill(decodePrepare(Buffer.concat(chunks))))
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': reply.length }).end(reply)
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.after(() => {
+    server.closeAllConnections()
+    server.close()
+  })
+  const { port } = server.address() as AddressInfo
+  for (const host of ['localhost', '127.0.0.1']) {
+    const trusting = createHttpLink({ accountId: 'p', url: `https://${host}:${port}/ilp`, outgoingToken: 'x', ca: cert })
+    t.after(() => trusting.close())
+    const prepare = contractPrepare()
+    const reply = await trusting.send(prepare)
+    assert.equal(reply.type, 13, `fulfilled over https://${host}`)
+  }
+  const doubting = createHttpLink({ accountId: 'p', url: `https://localhost:${port}/ilp`, outgoingToken: 'x' })
+  t.after(() => doubting.close())
+  await assert.rejects(doubting.send(contractPrepare()), (err: LinkError) => err.code === 'LINK_DOWN')
 })

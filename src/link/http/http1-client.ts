@@ -43,6 +43,8 @@ export interface Http1ClientOptions {
   pipelining: number
   bodyMaxBytes: number
   now: () => number
+  /** https: certificate authorities to trust instead of the system's (a private CA, a test certificate). */
+  ca?: string | Buffer
 }
 
 /** Called once per request: with the reply, or with undefined and why there is none. */
@@ -102,7 +104,8 @@ export function createHttp1Client(options: Http1ClientOptions): Http1Client {
   function open(): Connection {
     // SNI names a host, never an address (RFC 6066 §3).
     const sni = isIP(host) === 0 ? { servername: host } : {}
-    const socket = tls ? connectTls({ host, port, ...sni, ALPNProtocols: ['http/1.1'] }) : connectTcp({ host, port })
+    const ca = options.ca === undefined ? {} : { ca: options.ca }
+    const socket = tls ? connectTls({ host, port, ...sni, ...ca, ALPNProtocols: ['http/1.1'] }) : connectTcp({ host, port })
     socket.setNoDelay(true)
     const c: Connection = { socket, waiting: [], out: [], outBytes: 0, flushScheduled: false, carry: undefined, state: 'open', idleSince: now(), untilClose: undefined }
     let error: Error | undefined

@@ -56,6 +56,8 @@ export interface HttpLinkOptions {
    */
   pipelining?: number
   inFlightMax?: number
+  /** https, sync mode: certificate authorities to trust instead of the system's (a peer with a private CA). */
+  ca?: string | Buffer
   now?: () => number
   log?: LinkLogger
 }
@@ -105,6 +107,7 @@ export function createHttpLink(options: HttpLinkOptions): Link {
           pipelining,
           bodyMaxBytes: HTTP_BODY_MAX_BYTES,
           now,
+          ...(options.ca !== undefined && { ca: options.ca }),
         })
   const pendingAsync = new Map<string, Pending>()
   let poster: CallbackPoster | undefined

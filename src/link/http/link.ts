@@ -259,10 +259,10 @@ export function createHttpLink(options: HttpLinkOptions): Link {
   }
   options.server?.register(options.accountId, endpoint)
 
-  return {
-    get connected() {
-      return !closed && target !== undefined
-    },
+  // `connected` is a data property, set false by close: the connector reads it for every packet, and a literal's
+  // own getter is called through a generic property load (see btp/account-link.ts).
+  const link: Link & { connected: boolean } = {
+    connected: target !== undefined,
     async send(prepare, signal) {
       if (mode === 'sync') {
         return new Promise<IlpReply>((resolve, rejectSend) => sendSync(prepare, (reply, err) => (reply === undefined ? rejectSend(err) : resolve(reply)), signal))
@@ -287,6 +287,7 @@ export function createHttpLink(options: HttpLinkOptions): Link {
     async close() {
       if (closed) return
       closed = true
+      link.connected = false
       options.server?.unregister(options.accountId)
       for (const [id, pending] of pendingAsync) {
         clearTimeout(pending.timer)
@@ -296,4 +297,5 @@ export function createHttpLink(options: HttpLinkOptions): Link {
       await Promise.all([pool?.destroy(), client?.close(), poster?.close()])
     },
   }
+  return link
 }

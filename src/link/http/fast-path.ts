@@ -13,6 +13,7 @@
  */
 import type { Socket } from 'node:net'
 import { HTTP_HEAD_MAX_BYTES, STATUS_TEXT, headEnd, parseRequestHead, type RequestHead } from './http1.js'
+import { DECIMAL_MAX_BYTES, WriteBatch, writeDecimal } from './write-batch.js'
 
 /** Requests read from one connection and not yet answered; reading pauses at this many (a bound per peer). */
 export const HTTP_PIPELINED_MAX = 128
@@ -65,12 +66,13 @@ interface Connection {
   /** How far the search for the end of the carried head got. */
   scanned: number
   /** Replies in request order, from the oldest not yet written; `undefined` while the handler works. */
-  readonly replies: (Buffer | undefined)[]
+  readonly replies: (FastReply | undefined)[]
   /** How many replies were taken off the front of `replies` so far (a request's slot = its number - base). */
   base: number
-  /** Reply bytes ready for the next write. */
-  out: Buffer[]
-  outBytes: number
+  /** The request whose reply says `Connection: close` (-1: none). */
+  closeAfter: number
+  /** Replies written into memory and not yet to the socket. */
+  readonly out: WriteBatch
   flushScheduled: boolean
   state: 'reading' | 'paused' | 'handing-over' | 'closing' | 'done'
   /** When the request now partly received began (0: none), and when the connection was last active. */
@@ -82,23 +84,50 @@ interface Connection {
 
 export function createFastPath(options: FastPathOptions): FastPath {
   const connections = new Set<Connection>()
-  let date = new Date(options.now()).toUTCString()
+  /** The end of every head: the Date field (refreshed by the server's timer) and the blank line. */
+  let dateTail = Buffer.alloc(0)
+  const setDate = (date: string): void => void (dateTail = Buffer.from(`\r\nDate: ${date}\r\n\r\n`, 'latin1'))
+  setDate(new Date(options.now()).toUTCString())
+  const CLOSE_TAIL = Buffer.from('Connection: close\r\n\r\n', 'latin1')
+  /** Heads up to the Content-Length value, per status and content type (a handful of each). */
+  const heads = new Map<string, Buffer>()
+  const OK_OCTETS = headStart(200, 'application/octet-stream')
 
-  function encode(reply: FastReply, close: boolean): Buffer {
-    const head =
-      `HTTP/1.1 ${reply.status} ${STATUS_TEXT[reply.status] ?? ''}\r\nContent-Type: ${reply.contentType}\r\n` +
-      `Content-Length: ${reply.body.length}\r\nDate: ${date}\r\n${close ? 'Connection: close\r\n' : ''}\r\n`
-    const bytes = Buffer.allocUnsafe(head.length + reply.body.length)
-    bytes.write(head, 0, 'latin1')
-    bytes.set(reply.body, head.length)
-    return bytes
+  function headStart(status: number, contentType: string): Buffer {
+    const key = `${status} ${contentType}`
+    let head = heads.get(key)
+    if (head === undefined) {
+      head = Buffer.from(`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? ''}\r\nContent-Type: ${contentType}\r\nContent-Length: `, 'latin1')
+      if (heads.size < 64) heads.set(key, head)
+    }
+    return head
+  }
+
+  /** Writes the reply straight into the connection's batch. */
+  function encode(c: Connection, reply: FastReply, close: boolean): void {
+    const { body } = reply
+    const head = reply.status === 200 && reply.contentType === 'application/octet-stream' ? OK_OCTETS : headStart(reply.status, reply.contentType)
+    const batch = c.out
+    let at = batch.reserve(head.length + DECIMAL_MAX_BYTES + dateTail.length + CLOSE_TAIL.length + body.length)
+    const out = batch.out
+    out.set(head, at)
+    at = writeDecimal(out, at + head.length, body.length)
+    out.set(dateTail, at)
+    at += dateTail.length
+    if (close) {
+      out.set(CLOSE_TAIL, at - 2) // over the blank line: the field, then the blank line again
+      at += CLOSE_TAIL.length - 2
+    }
+    out.set(body, at)
+    batch.commit(at + body.length)
   }
 
   function flush(c: Connection): void {
     c.flushScheduled = false
-    if (c.out.length > 0 && !c.socket.destroyed) c.socket.write(c.out.length === 1 ? c.out[0]! : Buffer.concat(c.out, c.outBytes))
-    c.out = []
-    c.outBytes = 0
+    if (c.out.messages > 0) {
+      const bytes = c.out.take()
+      if (!c.socket.destroyed) c.socket.write(bytes)
+    }
     afterWrite(c)
   }
 
@@ -106,15 +135,13 @@ export function createFastPath(options: FastPathOptions): FastPath {
   function collect(c: Connection): void {
     let n = 0
     while (n < c.replies.length && c.replies[n] !== undefined) {
-      const bytes = c.replies[n]!
-      c.out.push(bytes)
-      c.outBytes += bytes.length
+      encode(c, c.replies[n]!, c.base + n === c.closeAfter)
       n++
     }
     if (n === 0) return
     c.replies.splice(0, n)
     c.base += n
-    if (c.out.length >= HTTP_FLUSH_REPLIES) return flush(c)
+    if (c.out.messages >= HTTP_FLUSH_REPLIES) return flush(c)
     if (!c.flushScheduled) {
       c.flushScheduled = true
       setImmediate(flush, c)
@@ -123,7 +150,7 @@ export function createFastPath(options: FastPathOptions): FastPath {
 
   /** Once the replies are out: read again, hand over or close, as the connection's state asks. */
   function afterWrite(c: Connection): void {
-    if (c.replies.length > 0 || c.out.length > 0) {
+    if (c.replies.length > 0 || c.out.messages > 0) {
       if (c.state === 'paused' && c.replies.length < HTTP_PIPELINED_MAX / 2) resume(c)
       return
     }
@@ -151,7 +178,8 @@ export function createFastPath(options: FastPathOptions): FastPath {
 
   function answer(c: Connection, request: number, reply: FastReply, close = false): void {
     const slot = request - c.base
-    c.replies[slot] = encode(reply, close)
+    if (close) c.closeAfter = request
+    c.replies[slot] = reply
     if (slot === 0) collect(c)
   }
 
@@ -253,8 +281,8 @@ export function createFastPath(options: FastPathOptions): FastPath {
       scanned: 0,
       replies: [],
       base: 0,
-      out: [],
-      outBytes: 0,
+      closeAfter: -1,
+      out: new WriteBatch(),
       flushScheduled: false,
       state: 'reading',
       partialSince: 0,
@@ -279,7 +307,7 @@ export function createFastPath(options: FastPathOptions): FastPath {
   function sweep(): void {
     const now = options.now()
     for (const c of connections) {
-      const busy = c.replies.length > 0 || c.out.length > 0
+      const busy = c.replies.length > 0 || c.out.messages > 0
       if (c.partialSince !== 0 && c.state === 'reading' && now - c.partialSince >= options.requestReceiveTimeoutMs) {
         c.state = 'done'
         connections.delete(c)
@@ -293,5 +321,5 @@ export function createFastPath(options: FastPathOptions): FastPath {
     }
   }
 
-  return { serve, sweep, setDate: (d) => void (date = d) }
+  return { serve, sweep, setDate }
 }

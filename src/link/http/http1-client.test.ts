@@ -7,6 +7,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { contractPrepare, echoFulfill } from '../link-contract.js'
 import { LinkError } from '../types.js'
 import { decodePrepare, encodeIlpPacket, packetBytes } from '../../ilp/index.js'
+import { forwardablePrepareBytes, patchPrepare } from '../../ilp/packet.js'
 import { createHttpLink } from './link.js'
 import { createHttp1Client, HttpClientError } from './http1-client.js'
 import { headEnd, parseRequestHead } from './http1.js'
@@ -169,4 +170,37 @@ test('https: the link posts over TLS to a peer whose certificate it trusts (ca),
   const doubting = createHttpLink({ accountId: 'p', url: `https://localhost:${port}/ilp`, outgoingToken: 'x' })
   t.after(() => doubting.close())
   await assert.rejects(doubting.send(contractPrepare()), (err: LinkError) => err.code === 'LINK_DOWN')
+})
+
+test('HTTP/1.1 client: a forwarded Prepare goes out with its new amount and expiry, also when it waited for room', async (t) => {
+  const bodies: Buffer[] = []
+  const peer = await rawPeer(t, (socket, body) => {
+    bodies.push(Buffer.from(body))
+    socket.write(response(fulfillOf(body)))
+  })
+  // One connection, one request at a time: the second and third wait in the queue.
+  const client = createHttp1Client({ url: new URL(peer.url), headers: {}, connections: 1, pipelining: 1, bodyMaxBytes: 65536, now: Date.now })
+  t.after(() => client.close())
+  const incoming = [contractPrepare(), contractPrepare(), contractPrepare()].map((p) => Buffer.from(packetBytes(p)))
+  const replies = incoming.map((bytes, i) => {
+    // The incoming bytes are in memory that is overwritten as soon as request() returns (as a reused read buffer would be).
+    const scratch = Buffer.from(bytes)
+    const prepare = decodePrepare(scratch)
+    const forwarded = patchPrepare(prepare, 1000n + BigInt(i), new Date(prepare.expiresAt.getTime() - 1000))
+    const raw = forwardablePrepareBytes(forwarded)!
+    const reply = new Promise<number>((resolve, reject) => client.request(raw, Date.now() + 5000, (r, err) => (r === undefined ? reject(err) : resolve(r.status)), undefined, forwarded))
+    scratch.fill(0)
+    return reply
+  })
+  assert.deepEqual(await Promise.all(replies), [200, 200, 200])
+  assert.equal(bodies.length, 3)
+  bodies.forEach((body, i) => {
+    const sent = decodePrepare(body)
+    const original = decodePrepare(incoming[i]!)
+    assert.equal(sent.amount, 1000n + BigInt(i))
+    assert.equal(sent.expiresAt.getTime(), original.expiresAt.getTime() - 1000)
+    assert.deepEqual(Buffer.from(sent.executionCondition), Buffer.from(original.executionCondition))
+    assert.equal(sent.destination, original.destination)
+    assert.deepEqual(Buffer.from(sent.data), Buffer.from(original.data))
+  })
 })

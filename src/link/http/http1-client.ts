@@ -15,7 +15,10 @@
 import { connect as connectTcp, isIP, type Socket } from 'node:net'
 import { connect as connectTls } from 'node:tls'
 import { dechunk, HTTP_HEAD_MAX_BYTES, hasNoBody, headEnd, parseResponseHead, type ResponseHead } from './http1.js'
+import { writeForwardedPrepare } from '../../ilp/packet.js'
+import type { IlpPrepare } from '../../ilp/types.js'
 import type { PostReply } from './post.js'
+import { DECIMAL_MAX_BYTES, WriteBatch, writeDecimal } from './write-batch.js'
 
 /** Idle connections are closed before this: node:http's default keepAliveTimeout is 5 s. */
 export const HTTP_CLIENT_IDLE_MS = 4_000
@@ -23,6 +26,7 @@ export const HTTP_CLIENT_IDLE_MS = 4_000
 const SWEEP_MS = 100
 /** Requests written at once when this many are queued on a connection, without waiting for the end of the turn. */
 const FLUSH_REQUESTS = 48
+const NO_BYTES = new Uint8Array(0)
 
 export type HttpClientErrorCode = 'HTTP_CONNECTION_LOST' | 'HTTP_REPLY_TIMEOUT' | 'HTTP_BAD_RESPONSE' | 'HTTP_REPLY_TOO_LARGE' | 'HTTP_CLIENT_CLOSED' | 'HTTP_ABORTED'
 
@@ -53,13 +57,18 @@ export type ReplyDone = (reply: PostReply | undefined, err?: HttpClientError) =>
 export interface Http1Client {
   /** POSTs `body`; fails HTTP_REPLY_TIMEOUT when no reply has come by `deadline` (ms, on `now`'s clock). */
   post(body: Uint8Array, deadline: number, signal?: AbortSignal): Promise<PostReply>
-  /** `post` without a promise (the link's hot path); `done` may run before this returns (client closed). */
-  request(body: Uint8Array, deadline: number, done: ReplyDone, signal?: AbortSignal): void
+  /**
+   * `post` without a promise (the link's hot path); `done` may run before this returns (client closed).
+   * `forwarded`: `body` is that Prepare's RAW, and its amount and expiry go over the copy in the request
+   * (writeForwardedPrepare; the caller has checked them, as forwardablePrepareBytes does).
+   */
+  request(body: Uint8Array, deadline: number, done: ReplyDone, signal?: AbortSignal, forwarded?: IlpPrepare): void
   close(): Promise<void>
 }
 
 interface Exchange {
-  readonly request: Buffer
+  body: Uint8Array
+  readonly forwarded: IlpPrepare | undefined
   readonly deadline: number
   done: ReplyDone
   /** Answered, or aborted by the caller (its reply is then read off the connection and dropped). */
@@ -69,8 +78,8 @@ interface Exchange {
 interface Connection {
   readonly socket: Socket
   readonly waiting: Exchange[]
-  out: Buffer[]
-  outBytes: number
+  /** Requests written into memory and not yet to the socket. */
+  readonly out: WriteBatch
   flushScheduled: boolean
   carry: Buffer | undefined
   /** 'draining': the peer will close after the replies it has sent; nothing new goes on it. */
@@ -86,19 +95,32 @@ export function createHttp1Client(options: Http1ClientOptions): Http1Client {
   const port = Number(url.port || (tls ? 443 : 80))
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname // IPv6 literals come bracketed
   const fields = Object.entries(options.headers).map(([name, value]) => `${name}: ${value}\r\n`).join('')
-  const requestHead = `POST ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n${fields}Content-Length: `
+  const requestHead = Buffer.from(`POST ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n${fields}Content-Length: `, 'latin1')
   const connections: Connection[] = []
   /** Requests waiting for room on a connection (all are at `pipelining`), oldest first. */
   const queued: Exchange[] = []
   let closed = false
   let sweeper: NodeJS.Timeout | undefined
+  /** The connection the requests of this turn went to last (see pick). */
+  let filling: Connection | undefined
 
-  function encode(body: Uint8Array): Buffer {
-    const head = `${requestHead}${body.length}\r\n\r\n`
-    const bytes = Buffer.allocUnsafe(head.length + body.length)
-    bytes.write(head, 0, 'latin1')
-    bytes.set(body, head.length)
-    return bytes
+  /** Writes the request straight into the connection's batch: head, then the body (patched when forwarded). */
+  function encode(c: Connection, exchange: Exchange): void {
+    const { body } = exchange
+    const batch = c.out
+    let at = batch.reserve(requestHead.length + DECIMAL_MAX_BYTES + 4 + body.length)
+    const out = batch.out
+    out.set(requestHead, at)
+    at = writeDecimal(out, at + requestHead.length, body.length)
+    out[at] = 13 // \r\n\r\n
+    out[at + 1] = 10
+    out[at + 2] = 13
+    out[at + 3] = 10
+    at += 4
+    out.set(body, at)
+    if (exchange.forwarded !== undefined) writeForwardedPrepare(out, at, exchange.forwarded)
+    batch.commit(at + body.length)
+    exchange.body = NO_BYTES // written: the memory it viewed may go
   }
 
   function open(): Connection {
@@ -107,7 +129,7 @@ export function createHttp1Client(options: Http1ClientOptions): Http1Client {
     const ca = options.ca === undefined ? {} : { ca: options.ca }
     const socket = tls ? connectTls({ host, port, ...sni, ...ca, ALPNProtocols: ['http/1.1'] }) : connectTcp({ host, port })
     socket.setNoDelay(true)
-    const c: Connection = { socket, waiting: [], out: [], outBytes: 0, flushScheduled: false, carry: undefined, state: 'open', idleSince: now(), untilClose: undefined }
+    const c: Connection = { socket, waiting: [], out: new WriteBatch(), flushScheduled: false, carry: undefined, state: 'open', idleSince: now(), untilClose: undefined }
     let error: Error | undefined
     socket.on('data', (chunk: Buffer) => read(c, chunk))
     socket.on('error', (err) => void (error = err))
@@ -118,8 +140,14 @@ export function createHttp1Client(options: Http1ClientOptions): Http1Client {
     return c
   }
 
-  /** The open connection with the fewest requests in flight; a new one while all are busy and there is room. */
+  /**
+   * The connection for the next request: the one this turn's requests already go to while it has room (they
+   * leave in one write), else the open connection with the fewest requests in flight, or a new one while all
+   * are busy and there is room.
+   */
   function pick(): Connection | undefined {
+    const current = filling
+    if (current !== undefined && current.flushScheduled && current.state === 'open' && current.waiting.length < options.pipelining) return current
     let best: Connection | undefined
     for (const c of connections) if (c.state === 'open' && (best === undefined || c.waiting.length < best.waiting.length)) best = c
     if ((best === undefined || best.waiting.length > 0) && connections.length < options.connections) return open()
@@ -127,23 +155,21 @@ export function createHttp1Client(options: Http1ClientOptions): Http1Client {
   }
 
   function dispatch(c: Connection, exchange: Exchange): void {
+    encode(c, exchange)
     c.waiting.push(exchange)
-    c.out.push(exchange.request)
-    c.outBytes += exchange.request.length
     // Without pipelining a connection carries one request: nothing to wait for.
-    if (c.out.length >= FLUSH_REQUESTS || options.pipelining === 1) return flush(c)
+    if (c.out.messages >= FLUSH_REQUESTS || options.pipelining === 1) return flush(c)
     if (!c.flushScheduled) {
       c.flushScheduled = true
       setImmediate(flush, c)
     }
+    filling = c
   }
 
   function flush(c: Connection): void {
     c.flushScheduled = false
-    if (c.out.length === 0 || c.state === 'closed') return
-    c.socket.write(c.out.length === 1 ? c.out[0]! : Buffer.concat(c.out, c.outBytes))
-    c.out = []
-    c.outBytes = 0
+    if (c.out.messages === 0 || c.state === 'closed') return
+    c.socket.write(c.out.take())
   }
 
   /** Moves queued requests to connections with room. */
@@ -265,9 +291,9 @@ export function createHttp1Client(options: Http1ClientOptions): Http1Client {
     lost(c, new HttpClientError('HTTP_CONNECTION_LOST', `${url.host} closed the connection (Connection: close)`))
   }
 
-  function request(body: Uint8Array, deadline: number, done: ReplyDone, signal?: AbortSignal): void {
+  function request(body: Uint8Array, deadline: number, done: ReplyDone, signal?: AbortSignal, forwarded?: IlpPrepare): void {
     if (closed) return done(undefined, new HttpClientError('HTTP_CLIENT_CLOSED', 'client closed'))
-    const exchange: Exchange = { request: encode(body), deadline, done, settled: false }
+    const exchange: Exchange = { body, forwarded, deadline, done, settled: false }
     if (signal !== undefined) {
       const onAbort = (): void => settle(exchange, new HttpClientError('HTTP_ABORTED', 'send aborted'))
       if (signal.aborted) return onAbort()
@@ -278,8 +304,10 @@ export function createHttp1Client(options: Http1ClientOptions): Http1Client {
       }
     }
     const c = queued.length === 0 ? pick() : undefined
-    if (c === undefined) queued.push(exchange)
-    else dispatch(c, exchange)
+    if (c !== undefined) return dispatch(c, exchange)
+    // Waiting for room: the body may be a view of memory its owner reuses once this returns, so it is copied.
+    exchange.body = Uint8Array.prototype.slice.call(body)
+    queued.push(exchange)
   }
 
   function sweep(): void {

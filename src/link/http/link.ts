@@ -17,7 +17,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { Pool } from 'undici'
-import { decodeReply, packetBytes } from '../../ilp/packet.js'
+import { decodeReply, forwardablePrepareBytes, packetBytes } from '../../ilp/packet.js'
 import { reject } from '../../ilp/errors.js'
 import type { IlpPrepare, IlpReply } from '../../ilp/types.js'
 import { LinkError, type IncomingPrepareCallback, type IncomingPrepareHandler, type Link, type SendDone } from '../types.js'
@@ -175,7 +175,10 @@ export function createHttpLink(options: HttpLinkOptions): Link {
   function sendSync(prepare: IlpPrepare, done: SendDone, signal?: AbortSignal): void {
     const refused = refusal(signal)
     if (refused !== undefined) return done(undefined, refused)
-    const body = packetBytes(prepare)
+    // Both throw, before anything is queued, for a Prepare that cannot be encoded. A forwarded Prepare is copied
+    // once, into the request, with its new amount and expiry written over the copy.
+    const raw = forwardablePrepareBytes(prepare)
+    const body = raw ?? packetBytes(prepare)
     inFlight++
     client!.request(
       body,
@@ -187,6 +190,7 @@ export function createHttpLink(options: HttpLinkOptions): Link {
         else done(reply)
       },
       signal,
+      raw === undefined ? undefined : prepare,
     )
   }
 

@@ -98,3 +98,37 @@ for (const pipelining of [1, 8]) {
     noBalanceMoved(node)
   })
 }
+
+test('an incoming token changed over the admin API stops working at once on an open keep-alive connection', async (t) => {
+  const receiverUrl = await peer(t, () => {})
+  const { node } = await startNode(t, receiverUrl, 1)
+  const admin = (method: string, path: string, body: unknown): Promise<Response> =>
+    fetch(`${node.adminUrl!}${path}`, {
+      method,
+      headers: { authorization: 'Bearer admin-token-0123456789', 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    })
+  const OLD_TOKEN = 'old-dynamic-token-0123456789abcdef0123456789'
+  const NEW_TOKEN = 'new-dynamic-token-0123456789abcdef0123456789'
+  const account = (token: string) => ({ relation: 'child', min_balance: '-1000000', http: { incoming_token: token } })
+  const created = await admin('POST', '/accounts', { id: 'dynamic', ...account(OLD_TOKEN) })
+  assert.equal(created.status, 201, await created.text())
+  const url = `${node.listenerUrl('http')!}/accounts/dynamic/ilp`
+  const sender = createHttpLink({ accountId: 'router', url, outgoingToken: OLD_TOKEN, connections: 1 })
+  t.after(() => sender.close())
+  // Zero-amount packets to an unknown destination: answered at once (F02), all on the one connection.
+  const probe = (): IlpPrepare => ({ ...prepare(), amount: 0n, destination: 'test.router.nobody' })
+  for (let i = 0; i < 3; i++) {
+    const reply = await sender.send(probe())
+    assert.ok(isReject(reply) && reply.code === 'F02', JSON.stringify(reply))
+  }
+  const changed = await admin('PUT', '/accounts/dynamic', account(NEW_TOKEN))
+  assert.equal(changed.status, 200, await changed.text())
+  // The old token, on the same connection: refused (401, which our link turns into an F00 of its own).
+  const refused = await sender.send(probe())
+  assert.ok(isReject(refused) && refused.code === 'F00' && /401/.test(refused.message), JSON.stringify(refused))
+  const renewed = createHttpLink({ accountId: 'router', url, outgoingToken: NEW_TOKEN, connections: 1 })
+  t.after(() => renewed.close())
+  const accepted = await renewed.send(probe())
+  assert.ok(isReject(accepted) && accepted.code === 'F02', JSON.stringify(accepted))
+})

@@ -32,6 +32,7 @@ export function httpTransport(config: NodeConfig): Transport {
     },
     accountsChanged(accounts: readonly Account[]) {
       authenticate = createTokenAuthenticator(incomingTokens(accounts, (a) => a.http?.incomingToken))
+      server?.credentialsChanged()
     },
     linkFor(account: Account): Link | undefined {
       const http = account.http

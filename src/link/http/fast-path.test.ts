@@ -7,6 +7,7 @@ import { createTokenAuthenticator } from '../tokens.js'
 import { decodeReply, packetBytes, type IlpPrepare, type IlpReply } from '../../ilp/index.js'
 import { createHttpLinkServer, type HttpLinkServerOptions } from './server.js'
 import { HTTP_PIPELINED_MAX } from './fast-path.js'
+import { sameSecret } from './fast-route.js'
 import { headEnd, parseResponseHead } from './http1.js'
 
 const TOKEN = 'token-of-a-0123456789abcdef0123456789abcdef'
@@ -278,4 +279,51 @@ test('fast path: a reply that cannot be encoded gets 500, not an unhandled rejec
   client.socket.write(request(packetBytes(contractPrepare())))
   await client.waitFor(1)
   assert.equal(client.responses[0]!.status, 500)
+})
+
+test('fast path: credentials are remembered per connection only until they change; another token on the same connection is checked afresh', async (t) => {
+  const TOKEN_B = 'token-of-b-0123456789abcdef0123456789abcdef'
+  let tokens = [{ accountId: 'a', token: TOKEN }, { accountId: 'b', token: TOKEN_B }]
+  let authenticate = createTokenAuthenticator(tokens)
+  const seen: string[] = []
+  const server = await createHttpLinkServer({ listen: { port: 0 }, authenticate: (u, tok) => authenticate(u, tok) })
+  t.after(() => server.close())
+  server.register('a', { handler: async (p) => (seen.push('a'), echoFulfill(p)) })
+  server.register('b', { handler: async (p) => (seen.push('b'), echoFulfill(p)) })
+  const client = await rawClient(server.url)
+  t.after(() => client.socket.destroy())
+  const send = (token: string, path = '/ilp'): void => void client.socket.write(request(packetBytes(contractPrepare()), { authorization: `Bearer ${token}` }, path))
+
+  // A proxy may carry several clients on one connection: each request is attributed by its own token.
+  send(TOKEN)
+  send(TOKEN)
+  send(TOKEN_B)
+  send(TOKEN.slice(0, -1) + 'x') // the remembered token but its last character: refused
+  send(TOKEN)
+  send(TOKEN, '/accounts/b/ilp') // a's token on b's path: refused
+  await client.waitFor(6)
+  assert.deepEqual(client.responses.map((r) => r.status), [200, 200, 200, 401, 200, 401])
+  assert.deepEqual(seen, ['a', 'a', 'b', 'a'])
+
+  // a's token is revoked: refused at once on the open connection.
+  tokens = tokens.filter((e) => e.accountId !== 'a')
+  authenticate = createTokenAuthenticator(tokens)
+  server.credentialsChanged()
+  send(TOKEN)
+  send(TOKEN_B)
+  await client.waitFor(8)
+  assert.deepEqual(client.responses.slice(6).map((r) => r.status), [401, 200])
+
+  // An account whose endpoint goes away: 404 at once too.
+  server.unregister('b')
+  send(TOKEN_B)
+  await client.waitFor(9)
+  assert.equal(client.responses[8]!.status, 404)
+})
+
+test('sameSecret: equal strings only, whatever the lengths', () => {
+  assert.equal(sameSecret('abc', 'abc'), true)
+  assert.equal(sameSecret('', ''), true)
+  for (const other of ['abd', 'ab', 'abcd', '', 'xbc', 'ABC', 'abc\0']) assert.equal(sameSecret('abc', other), false, other)
+  assert.equal(sameSecret('', 'a'), false)
 })

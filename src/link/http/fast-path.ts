@@ -30,10 +30,23 @@ export interface FastReply {
 export type FastServe = (body: Uint8Array, answer: (reply: FastReply) => void) => void
 
 /**
- * What the server decides per request: `undefined` = not the fast path's (hand over); a FastReply = answered from
- * the head alone (the body is skipped); a function = serve the body with it.
+ * What the route remembers of a connection's last accepted request (one per connection, empty at first), so
+ * that the requests after it, which nearly always carry the same credentials to the same path, are not
+ * authenticated again from scratch.
  */
-export type FastRoute = (head: RequestHead) => undefined | FastReply | FastServe
+export interface RouteMemo {
+  authorization: string
+  target: string
+  /** The route's credentials version when this was accepted: a change of accounts or tokens forgets it. */
+  version: number
+  serve: FastServe | undefined
+}
+
+/**
+ * What the server decides per request: `undefined` = not the fast path's (hand over); a FastReply = answered from
+ * the head alone (the body is skipped); a function = serve the body with it. `memo` is the connection's.
+ */
+export type FastRoute = (head: RequestHead, memo: RouteMemo) => undefined | FastReply | FastServe
 
 export interface FastPathOptions {
   route: FastRoute
@@ -79,6 +92,7 @@ interface Connection {
   partialSince: number
   activeAt: number
   handOverRest: Buffer | undefined
+  readonly memo: RouteMemo
   readonly onData: (chunk: Buffer) => void
 }
 
@@ -238,7 +252,7 @@ export function createFastPath(options: FastPathOptions): FastPath {
         break
       }
       const head = parseRequestHead(buf, at, end)
-      const route = options.route(head)
+      const route = options.route(head, c.memo)
       if (route === undefined) return stop(c, buf.subarray(at), 'handing-over')
       const length = head.contentLength
       if (typeof route !== 'function' && length > options.bodyMaxBytes) {
@@ -288,6 +302,7 @@ export function createFastPath(options: FastPathOptions): FastPath {
       partialSince: 0,
       activeAt: options.now(),
       handOverRest: undefined,
+      memo: { authorization: '', target: '', version: -1, serve: undefined },
       onData: (chunk: Buffer) => {
         if (c.state === 'reading') parse(c, chunk)
         else if (c.state === 'paused') carry(c, chunk)

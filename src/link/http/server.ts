@@ -74,6 +74,11 @@ export interface HttpLinkServer {
   readonly callbackUrl: string
   register(accountId: string, endpoint: HttpEndpoint): void
   unregister(accountId: string): void
+  /**
+   * Call when what `authenticate` answers may have changed (tokens added, changed or revoked): each connection
+   * remembers the credentials of its last accepted request and checks them again only after this.
+   */
+  credentialsChanged(): void
   close(): Promise<void>
 }
 
@@ -192,7 +197,7 @@ export async function createHttpLinkServer(options: HttpLinkServerOptions): Prom
     return Promise.reject(new HttpFailure(404, 'not found'))
   }
 
-  const fastRoute = createFastRoute({ authenticate, log })
+  const fastRouter = createFastRoute({ authenticate, log })
 
   const now = options.now ?? Date.now
   const requestReceiveTimeoutMs = options.requestReceiveTimeoutMs ?? HTTP_REQUEST_RECEIVE_TIMEOUT_MS
@@ -225,7 +230,7 @@ export async function createHttpLinkServer(options: HttpLinkServerOptions): Prom
   server.emit('listening')
 
   const fast = createFastPath({
-    route: fastRoute,
+    route: fastRouter.route,
     handOver(socket, rest) {
       if (rest.length > 0) socket.unshift(rest)
       server.emit('connection', socket)
@@ -263,8 +268,15 @@ export async function createHttpLinkServer(options: HttpLinkServerOptions): Prom
   return {
     url,
     callbackUrl: url + CALLBACK_PATH,
-    register: (accountId, endpoint) => void endpoints.set(accountId, endpoint),
-    unregister: (accountId) => void endpoints.delete(accountId),
+    register(accountId, endpoint) {
+      endpoints.set(accountId, endpoint)
+      fastRouter.credentialsChanged()
+    },
+    unregister(accountId) {
+      endpoints.delete(accountId)
+      fastRouter.credentialsChanged()
+    },
+    credentialsChanged: () => fastRouter.credentialsChanged(),
     close: () =>
       new Promise<void>((resolve) => {
         clearInterval(sweeper)

@@ -8,6 +8,8 @@ import Database from 'better-sqlite3'
 import { closedPort, runCli, startCliNode, writeConfig } from './cli-harness.js'
 import { sendPrepare, startFulfillingPeer } from './node-harness.js'
 import { isFulfill } from '../src/ilp/types.js'
+import { patchBody } from '../src/cli/accounts.js'
+import { CliError } from '../src/cli/admin-client.js'
 
 const TOKEN = 'cli-test-admin-token-0123'
 const ALICE_TOKEN = 'alice-incoming-token'
@@ -51,6 +53,16 @@ describe('ilp CLI against a running node', () => {
     assert.equal(show.code, 0, show.stderr)
     assert.deepEqual(JSON.parse(show.stdout), { id: 'bob', relation: 'child', asset_code: 'USD', asset_scale: 9, max_balance: '5000', http: { url: peer.url } })
 
+    const update = await runCli(['accounts', 'update', 'bob', '--set', 'max_packet_amount=18446744073709551615', '--set', 'http.pipelining=4', '--set', 'max_balance=null'], env)
+    assert.equal(update.code, 0, update.stderr)
+    assert.equal(update.stdout, 'updated account bob\n')
+    assert.deepEqual(JSON.parse((await runCli(['accounts', 'show', 'bob'], env)).stdout), {
+      id: 'bob', relation: 'child', asset_code: 'USD', asset_scale: 9, max_packet_amount: '18446744073709551615', http: { url: peer.url, pipelining: 4 },
+    })
+    const updateJson = await runCli(['accounts', 'update', 'bob', '--set', 'max_balance=5000', '--json'], env)
+    assert.equal(updateJson.code, 0, updateJson.stderr)
+    assert.equal(JSON.parse(updateJson.stdout).max_balance, '5000')
+
     assert.ok(isFulfill(await sendPrepare(node.httpUrl!, 'alice', ALICE_TOKEN, 'test.cli.bob.x', 1234n)))
     const balance = await runCli(['balance', 'bob'], env)
     assert.equal(balance.code, 0, balance.stderr)
@@ -68,6 +80,14 @@ describe('ilp CLI against a running node', () => {
     assert.equal(routes.code, 0, routes.stderr)
     assert.match(routes.stdout, /^test\.cli\.bob\s+bob\s+local$/m)
     assert.match(routes.stdout, /^test\.elsewhere\s+bob\s+static$/m)
+    const setDefault = await runCli(['routes', 'set', 'default', 'bob'], env)
+    assert.equal(setDefault.code, 0, setDefault.stderr)
+    assert.equal(setDefault.stdout, 'default route -> bob\n')
+    assert.match((await runCli(['routes'], env)).stdout, /^\(default\)\s+bob\s+static$/m)
+    const removeDefault = await runCli(['routes', 'remove', 'default'], env)
+    assert.equal(removeDefault.code, 0, removeDefault.stderr)
+    assert.equal(removeDefault.stdout, 'removed default route\n')
+    assert.doesNotMatch((await runCli(['routes'], env)).stdout, /^\(default\)/m)
 
     const status = await runCli(['status'], env)
     assert.equal(status.code, 0, status.stderr)
@@ -87,6 +107,11 @@ describe('ilp CLI against a running node', () => {
     const cases: [string[], Record<string, string>, RegExp][] = [
       [['balance', 'nobody'], env, /^error: 404: no account "nobody"\n$/],
       [['accounts', 'add', 'x', '--max-balance', '1.5'], env, /^error: 400: max_balance: .*integer.*\n$/],
+      [['accounts', 'update', 'alice', '--set', 'max_balance=1.5'], env, /^error: 400: max_balance: .*integer.*\n$/],
+      [['accounts', 'update', 'alice', '--set', 'max_balance=5'], env, /^error: 409: account "alice" is defined in the config file; change it there\n$/],
+      [['accounts', 'update', 'nobody', '--set', 'max_balance=5'], env, /^error: 404: no account "nobody"\n$/],
+      [['accounts', 'update', 'alice'], env, /^error: nothing to change: pass --set KEY=VALUE/],
+      [['routes', 'remove', 'default'], env, /^error: 404: no static default route\n$/],
       [['accounts', 'remove', 'alice'], env, /^error: 409: account "alice" is defined in the config file; change it there\n$/],
       [['accounts', 'list'], { ILP_ADMIN_URL: node.adminUrl, ILP_ADMIN_TOKEN: 'wrong-token-xxxxxxxx' }, /^error: 401: /],
       [['accounts', 'list'], { ILP_ADMIN_URL: node.adminUrl }, /^error: no admin token/],
@@ -141,6 +166,40 @@ describe('ilp CLI against a running node', () => {
     const r = await runCli(['node', '--config', writeConfig(dir, { store: 'memory', accounts: [{ id: 'a', max_balance: 1.5 }] })])
     assert.equal(r.code, 1)
     assert.equal(r.stderr, 'error: invalid config: accounts[0].max_balance: 1.5 is not an integer amount\n')
+  })
+})
+
+describe('ilp accounts update: --set KEY=VALUE', () => {
+  /** The PATCH body as it goes over the wire. */
+  const sent = (pairs: string[]) => JSON.parse(JSON.stringify(patchBody(pairs))) as unknown
+  test('values are JSON where they parse, else text; numbers that are not safe integers stay text', () => {
+    assert.deepEqual(
+      sent(['max_packet_amount=1000', 'max_balance=18446744073709551615', 'min_balance=1.5', 'ilp_address=test.x', 'asset_code="7"', 'routes=["g.a","g.b"]', 'relation=null', 'routing.send_routes=false']),
+      {
+        max_packet_amount: 1000,
+        max_balance: '18446744073709551615',
+        min_balance: '1.5',
+        ilp_address: 'test.x',
+        asset_code: '7',
+        routes: ['g.a', 'g.b'],
+        relation: null,
+        routing: { send_routes: false },
+      },
+    )
+  })
+
+  test('dotted keys build nested objects; the value may contain "=" and dots', () => {
+    assert.deepEqual(sent(['http.url=http://h.example/ilp?a=b', 'http.pipelining=16', 'btp.incoming_token=a=b']), {
+      http: { url: 'http://h.example/ilp?a=b', pipelining: 16 },
+      btp: { incoming_token: 'a=b' },
+    })
+    assert.deepEqual(sent(['http={"url":"http://h.example/ilp"}']), { http: { url: 'http://h.example/ilp' } })
+  })
+
+  test('malformed or conflicting pairs are refused before any request', () => {
+    for (const pairs of [[], ['max_balance'], ['=5'], ['http.=5'], ['.x=1'], ['a.b.c.d.e=1'], ['max_balance=1', 'max_balance=2'], ['http=null', 'http.url=x'], ['http.url=x', 'http=null']]) {
+      assert.throws(() => patchBody(pairs), CliError, JSON.stringify(pairs))
+    }
   })
 })
 

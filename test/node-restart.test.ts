@@ -25,6 +25,8 @@ test('on sqlite, balances and accounts added over the API survive a stop and sta
   const api = admin(first.adminUrl!)
   assert.equal((await api('POST', '/accounts', { id: 'bob', relation: 'child', max_balance: '99999999999999999', http: { url: peer.url } })).status, 201)
   assert.equal((await api('PUT', '/routes/test.far', { next_hop: 'bob' })).status, 200)
+  assert.equal((await api('PUT', '/routes/default', { next_hop: 'bob' })).status, 200)
+  assert.equal((await api('PATCH', '/accounts/bob', { max_packet_amount: '777' })).status, 200)
   const amounts = [1n, 20n, 300n, 4000n, 50000n]
   const replies = await Promise.all(amounts.map((a) => sendPrepare(first.listenerUrl('http')!, 'alice', ALICE_TOKEN, 'test.router.bob', a)))
   assert.ok(replies.every(isFulfill))
@@ -37,6 +39,7 @@ test('on sqlite, balances and accounts added over the API survive a stop and sta
   const bob = await api2('GET', '/accounts/bob')
   assert.equal(bob.status, 200, 'the API-added account is back')
   assert.equal(bob.body.max_balance, '99999999999999999')
+  assert.equal(bob.body.max_packet_amount, '777', 'a PATCH is durable')
   assert.equal(bob.body.http.url, peer.url)
   assert.equal((await api2('GET', '/accounts/alice/balance')).body.balance, '-54321')
   assert.equal((await api2('GET', '/accounts/bob/balance')).body.balance, '54321')
@@ -44,6 +47,10 @@ test('on sqlite, balances and accounts added over the API survive a stop and sta
   assert.ok(
     (await api2('GET', '/routes')).body.some((r: { prefix: string; next_hop: string }) => r.prefix === 'test.far' && r.next_hop === 'bob'),
     'a route set over the API survives the restart',
+  )
+  assert.ok(
+    (await api2('GET', '/routes')).body.some((r: { prefix: string; next_hop: string; source: string }) => r.prefix === '' && r.next_hop === 'bob' && r.source === 'static'),
+    'so does the default route',
   )
   // ...and an update of its account, which rebuilds the account's static routes.
   assert.equal((await api2('PUT', '/accounts/bob', { relation: 'child', max_balance: '99999999999999999', http: { url: peer.url } })).status, 200)
@@ -59,7 +66,8 @@ test('on sqlite, balances and accounts added over the API survive a stop and sta
   await third.start()
   t.after(() => third.stop())
   assert.equal((await admin(third.adminUrl!)('GET', '/accounts/bob')).status, 404)
-  assert.ok(!(await admin(third.adminUrl!)('GET', '/routes')).body.some((r: { prefix: string }) => r.prefix === 'test.far'), 'routes of a removed account go with it')
+  const thirdRoutes = (await admin(third.adminUrl!)('GET', '/routes')).body as { prefix: string }[]
+  assert.ok(!thirdRoutes.some((r) => r.prefix === 'test.far' || r.prefix === ''), 'routes of a removed account go with it, the default one too')
   await third.stop()
   const report = verifyLedger(join(dir, 'sub', 'node.sqlite'))
   assert.ok(report.ok, JSON.stringify(report.mismatches))

@@ -1,4 +1,4 @@
-/** `ilp accounts list|add|show|remove` and `ilp balance ID`: clients of a running node's admin API. */
+/** `ilp accounts list|add|show|update|remove|deposit` and `ilp balance ID`: clients of a running node's admin API. */
 import { Command, Option } from 'commander'
 import { action, adminClient, CliError, printJson, printTable, withAdminOptions, type AdminOptions } from './admin-client.js'
 
@@ -89,6 +89,69 @@ function addCommand(): Command {
   )
 }
 
+/**
+ * A value of `--set KEY=VALUE`: JSON where it parses (`16`, `true`, `null`, `["g.a"]`, `{"url": "…"}`), else the
+ * text itself. A number that is not a safe integer (`1.5`, `18446744073709551615`) is sent as the text the user
+ * typed: JSON.parse would round it, and the API takes amounts as strings and refuses fractions.
+ */
+function setValue(text: string): unknown {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    return text
+  }
+  return typeof value === 'number' && !Number.isSafeInteger(value) ? text : value
+}
+
+/** Dots in a key nest (`http.pipelining`); bounded well past the account schema's two levels. */
+const SET_KEY_DEPTH_MAX = 4
+
+/**
+ * The PATCH /accounts/:id body from `--set KEY=VALUE` pairs: `max_packet_amount=1000`, `http.pipelining=16`
+ * (dots address nested fields), `ilp_address=null` (removes the field).
+ */
+export function patchBody(pairs: readonly string[]): Record<string, unknown> {
+  if (pairs.length === 0) throw new CliError('nothing to change: pass --set KEY=VALUE (repeatable)')
+  // Objects without a prototype: a key such as `__proto__` stays a key, for the API to refuse.
+  const body: Record<string, unknown> = Object.create(null) as Record<string, unknown>
+  for (const pair of pairs) {
+    const at = pair.indexOf('=')
+    const path = at < 0 ? [] : pair.slice(0, at).split('.')
+    if (path.length === 0 || path.length > SET_KEY_DEPTH_MAX || path.some((k) => k === '')) {
+      throw new CliError(`--set ${JSON.stringify(pair)}: expected KEY=VALUE, e.g. max_packet_amount=1000 or http.pipelining=16`)
+    }
+    let target = body
+    for (const key of path.slice(0, -1)) {
+      const next = Object.hasOwn(target, key) ? target[key] : (target[key] = Object.create(null))
+      if (next === null || typeof next !== 'object' || Array.isArray(next)) throw new CliError(`--set ${path.join('.')}: ${key} is already set to a value`)
+      target = next as Record<string, unknown>
+    }
+    const last = path[path.length - 1]!
+    if (Object.hasOwn(target, last)) throw new CliError(`--set ${path.join('.')}: set twice`)
+    target[last] = setValue(pair.slice(at + 1))
+  }
+  return body
+}
+
+function updateCommand(): Command {
+  const collect = (value: string, previous: string[] = []) => [...previous, value]
+  return withAdminOptions(
+    new Command('update')
+      .description('change some fields of an account added at run time; the rest, tokens included, stay as they are')
+      .argument('<id>', 'account id')
+      .option('--set <key=value>', 'a config-file key: max_packet_amount=1000, http.pipelining=16, ilp_address=null (removes it); repeatable', collect)
+      .option('--json', 'print the updated account'),
+  ).action(
+    action(async (id: string, o: AdminOptions & { set?: string[]; json?: boolean }) => {
+      const body = patchBody(o.set ?? [])
+      const updated = await adminClient(o).request<AccountJson>('PATCH', `/accounts/${encodeURIComponent(id)}`, body)
+      if (o.json) return printJson(updated)
+      process.stdout.write(`updated account ${updated.id}\n`)
+    }),
+  )
+}
+
 export function register(program: Command): void {
   const accounts = program.command('accounts').description("manage a running node's accounts")
   withAdminOptions(accounts.command('list').description('list accounts').option('--json', 'print JSON')).action(
@@ -102,6 +165,7 @@ export function register(program: Command): void {
   withAdminOptions(accounts.command('show').description('show one account').argument('<id>')).action(
     action(async (id: string, o: AdminOptions) => printJson(await adminClient(o).request('GET', `/accounts/${encodeURIComponent(id)}`))),
   )
+  accounts.addCommand(updateCommand())
   withAdminOptions(accounts.command('remove').description('remove an account added at run time').argument('<id>')).action(
     action(async (id: string, o: AdminOptions) => {
       await adminClient(o).request('DELETE', `/accounts/${encodeURIComponent(id)}`)

@@ -82,7 +82,9 @@ export function parseAccount(input: unknown, defaults: AssetDefaults, root = '')
   const result = accountSchema.safeParse(input)
   if (!result.success) {
     const first = result.error.issues[0]
-    const field = first?.code === 'unrecognized_keys' ? first.keys[0] ?? '' : (first?.path ?? []).map(String).join('.')
+    // An unknown key is named with the object it is in (`http.colour`), as formatIssues does in the message.
+    const path = [...(first?.path ?? []), ...(first?.code === 'unrecognized_keys' ? first.keys.slice(0, 1) : [])]
+    const field = path.map(String).join('.')
     throw new AccountConfigError(formatIssues(result.error, root), field)
   }
   return toAccount(result.data, defaults, root)
@@ -159,6 +161,37 @@ export function accountToJson(account: Account, { secrets = false } = {}): Recor
     btp: btp && stripUndefined(btp),
     http: http && stripUndefined(http),
   })
+}
+
+function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+}
+
+/**
+ * `PATCH /accounts/:id`: a JSON merge patch (RFC 7396) over an account's JSON, two levels deep, which is the
+ * whole depth of the account schema. A field of the patch replaces the current one; an object (`btp`, `http`,
+ * `routing`) is merged key by key into the current one; `null` removes a field (an optional one falls back to
+ * its default). Arrays (`routes`) are replaced whole. Values deeper than two levels are copied as given, for the
+ * parser to refuse: the merge never recurses on what the body nests.
+ *
+ * `current` should be `accountToJson(account, { secrets: true })`, so the tokens a patch does not name are kept.
+ * The result is untrusted input: validate it with parseAccount like any body.
+ */
+export function mergeAccountPatch(current: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
+  return mergeLevel(current, patch, 1)
+}
+
+function mergeLevel(current: Record<string, unknown>, patch: Record<string, unknown>, depth: number): Record<string, unknown> {
+  // A Map, then fromEntries: a `__proto__` key stays a plain (unknown, refused) key instead of a prototype.
+  const merged = new Map(Object.entries(current))
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) merged.delete(key)
+    else if (depth > 0 && isJsonObject(value)) {
+      const before = merged.get(key)
+      merged.set(key, mergeLevel(isJsonObject(before) ? before : {}, value, depth - 1))
+    } else merged.set(key, value)
+  }
+  return Object.fromEntries(merged)
 }
 
 function stripUndefined<T extends object>(o: T): T {

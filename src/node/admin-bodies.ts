@@ -23,7 +23,15 @@ function firstField(error: z.ZodError): string {
   return issue.path.map(String).join('.')
 }
 
+/**
+ * The prefix of `/routes/:prefix`. `default` names the default route, prefix '' (which matches every
+ * destination): it is not an ILP address prefix itself (no such allocation scheme, RFC 15), so it cannot clash
+ * with one. (`/routes/`, the empty prefix, means the same.)
+ */
+const DEFAULT_ROUTE_PARAM = 'default'
+
 export function routeParam(prefix: string): string {
+  if (prefix === DEFAULT_ROUTE_PARAM) return ''
   const result = routePrefix.safeParse(prefix)
   if (!result.success) throw new NodeError('ROUTE_INVALID', `prefix: ${JSON.stringify(prefix)} is not a valid ILP address prefix`, { field: 'prefix' })
   return result.data

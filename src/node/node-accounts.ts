@@ -94,6 +94,20 @@ export function createAccountManager(options: AccountManagerOptions): AccountMan
     }
   }
 
+  /** Replaces an account's link after its btp/http settings changed. */
+  async function relink(id: string): Promise<void> {
+    // Close the old link first: a transport may key its listener registration by account id.
+    const old = connector.getLink(id)
+    connector.setLink(id, undefined)
+    await old?.close()
+    // While it closed, another update may have linked the account, or a removal dropped it: then that one
+    // decides. Otherwise link the account as it is now (a later update may have changed it again).
+    const current = connector.getAccount(id)
+    if (current === undefined || connector.getLink(id) !== undefined) return
+    const link = makeLink(current)
+    if (link !== undefined) connector.setLink(id, link)
+  }
+
   function checkTokens(account: Account): void {
     const shared = sharedIncomingToken(account, connector.accounts())
     if (shared !== undefined) throw new NodeError('ACCOUNT_INVALID', `${shared}: another account uses the same token`, { field: shared })
@@ -132,14 +146,7 @@ export function createAccountManager(options: AccountManagerOptions): AccountMan
       options.onAccountChanged?.(account.id, account)
       applyRoutes(account.id)
       announce()
-      if (linkSettings(before) !== linkSettings(account)) {
-        // Close the old link first: a transport may key its listener registration by account id.
-        const old = connector.getLink(account.id)
-        connector.setLink(account.id, undefined)
-        await old?.close()
-        const link = makeLink(account)
-        if (link !== undefined) connector.setLink(account.id, link)
-      }
+      if (linkSettings(before) !== linkSettings(account)) await relink(account.id)
       logger.info({ account: account.id }, 'account updated')
     },
     async remove(id) {
@@ -166,7 +173,7 @@ export function createAccountManager(options: AccountManagerOptions): AccountMan
     removeRoute(prefix) {
       const stored = routes.remove(prefix)
       const inTable = connector.routes.remove(prefix, 'static')
-      if (!stored && !inTable) throw new NodeError('ROUTE_NOT_FOUND', `no static route for "${prefix}"`)
+      if (!stored && !inTable) throw new NodeError('ROUTE_NOT_FOUND', prefix === '' ? 'no static default route' : `no static route for "${prefix}"`)
     },
     attach(accountId, link, transport) {
       if (connector.getAccount(accountId) === undefined) {

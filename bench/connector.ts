@@ -13,8 +13,10 @@
  *   BENCH_TRANSPORTS=btp               only one transport
  *   BENCH_PATHS='ours,ilp-connector'   only some of the paths ('ours, pipelined': the router pipelines to the receiver)
  *   BENCH_HTTP_CONNECTIONS / BENCH_HTTP_PIPELINING   the HTTP sender's connections and requests in flight on each
+ *   BENCH_PIN=1/0                      pins routers (and 'our link only') to CPUs '1', the load generators to '0'
+ *                                      (taskset lists; e.g. '0-1/0-1' for none): how placement moves the figures
  */
-import { fork, type ChildProcess } from 'node:child_process'
+import { execFileSync, fork, type ChildProcess } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -219,6 +221,10 @@ class Proc {
     const profile = process.env.BENCH_PROFILE_DIR !== undefined && router ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : []
     const nodeArgs = router ? (process.env.BENCH_ROUTER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '') : []
     this.child = fork(THIS_FILE, ['--role', role, JSON.stringify(clean)], { stdio: ['ignore', router && nodeArgs.length > 0 ? 'inherit' : 'ignore', 'inherit', 'ipc'], execArgv: [...profile, ...nodeArgs] })
+    if (process.env.BENCH_PIN !== undefined) {
+      const [routerCpus, endCpus] = process.env.BENCH_PIN.split('/')
+      execFileSync('taskset', ['-a', '-p', '-c', (router || role === 'our-link-only' ? routerCpus : endCpus)!, String(this.child.pid)], { stdio: 'ignore' })
+    }
     this.child.once('exit', (code) => {
       for (const w of this.waiters.splice(0)) w.resolve({ kind: 'died', code })
       if (code !== 0 && code !== null) process.stderr.write(`bench child ${role} exited with ${code}\n`)
@@ -398,6 +404,29 @@ function printRates(transport: string, names: string[], samples: Map<string, Sam
       )
     }
   }
+  printHops(names, samples)
+}
+
+/**
+ * Where the time of a round trip goes, at the largest number in flight. With a fixed number of packets in flight,
+ * packets/s = in flight / mean round trip (Little's law). The bare link's round trip crosses two process hops
+ * (sender → receiver → sender), a routed one four (the router twice more). Taking the load generators' hops to
+ * cost what they cost on the bare link, the rest of the routed round trip is the router's two hops. A router
+ * whose hop took as long as a load generator's would run at 50% of the bare link; 70% needs its hop to take
+ * at most 3/7 (0.43) of one.
+ */
+function printHops(names: string[], samples: Map<string, Sample[]>): void {
+  const inFlight = Math.max(...IN_FLIGHT)
+  const roundTrip = (name: string) => median((samples.get(`${name}|${inFlight}`) ?? []).map((s) => (1e6 * inFlight) / s.result.packetsPerSecond))
+  const bare = roundTrip('bare link')
+  if (Number.isNaN(bare)) return
+  const parts = names
+    .filter((name) => name !== 'bare link' && name !== 'our link only' && !Number.isNaN(roundTrip(name)))
+    .map((name) => `${name} ${fmt(roundTrip(name))} µs, a router hop ${fmt((roundTrip(name) - bare) / 2)} µs (${fmt((roundTrip(name) - bare) / bare, 2)} of a load generator's)`)
+  console.log(
+    `round trip at ${inFlight} in flight (in flight / packets/s): bare link ${fmt(bare)} µs over 2 hops, a load generator's hop ${fmt(bare / 2)} µs; ` +
+      `${parts.join('; ')}. 70% of the bare link needs a router hop of at most 0.43 of a load generator's.`,
+  )
 }
 
 async function main(): Promise<void> {

@@ -6,11 +6,18 @@
  * fit in what is left of the slab, a new slab is taken and the old one is freed once its last write is done.
  */
 
-/** Sized for a turn's batch of a few dozen messages of a few hundred bytes each. */
-const SLAB_BYTES = 32 * 1024
+/**
+ * Slabs start small and double, up to the largest, each time a batch spills over into a new one: a connection
+ * that carries one message per write (no pipelining) keeps to small slabs (many such connections are open at
+ * once, and small ones come from Node's shared pool), a busy pipelined one grows to fit a turn's few dozen
+ * messages of a few hundred bytes each.
+ */
+const SLAB_BYTES_MIN = 2 * 1024
+const SLAB_BYTES_MAX = 32 * 1024
 
 export class WriteBatch {
   private slab: Buffer = Buffer.alloc(0)
+  private slabBytes = SLAB_BYTES_MIN
   /** Where the batch starts in the slab, and where the next message goes. */
   private start = 0
   private at = 0
@@ -40,8 +47,9 @@ export class WriteBatch {
         const part = this.slab.subarray(this.start, this.at)
         this.earlier.push(part)
         this.earlierBytes += part.length
+        if (this.slabBytes < SLAB_BYTES_MAX) this.slabBytes *= 2
       }
-      this.slab = Buffer.allocUnsafe(Math.max(SLAB_BYTES, maxBytes))
+      this.slab = Buffer.allocUnsafe(Math.max(this.slabBytes, maxBytes))
       this.start = this.at = 0
     }
     return this.at

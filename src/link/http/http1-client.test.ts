@@ -204,3 +204,26 @@ test('HTTP/1.1 client: a forwarded Prepare goes out with its new amount and expi
     assert.deepEqual(Buffer.from(sent.data), Buffer.from(original.data))
   })
 })
+
+test('HTTP/1.1 client: a reply cut across reads keeps its first part while other connections read (plain TCP reads share one buffer)', async (t) => {
+  const held: { socket: Socket; reply: Buffer }[] = []
+  const peer = await rawPeer(t, (socket, body) => held.push({ socket, reply: response(fulfillOf(body)) }))
+  const client = createHttp1Client({ url: new URL(peer.url), headers: {}, connections: 2, pipelining: 1, bodyMaxBytes: 65536, now: Date.now })
+  t.after(() => client.close())
+  const [p1, p2] = [contractPrepare(), contractPrepare()]
+  const first = client.post(packetBytes(p1), Date.now() + 5000)
+  const second = client.post(packetBytes(p2), Date.now() + 5000)
+  while (held.length < 2) await new Promise((r) => setTimeout(r, 5))
+  const [a, b] = held as [{ socket: Socket; reply: Buffer }, { socket: Socket; reply: Buffer }]
+  assert.notEqual(a.socket, b.socket)
+  const cut = a.reply.length - 20 // inside the body
+  a.socket.write(a.reply.subarray(0, cut))
+  await new Promise((r) => setTimeout(r, 20))
+  b.socket.write(b.reply) // read into the same buffer as a's first part
+  await new Promise((r) => setTimeout(r, 20))
+  a.socket.write(a.reply.subarray(cut))
+  const replies = await Promise.all([first, second])
+  const expected = [p1, p2].map((p) => fulfillOf(Buffer.from(packetBytes(p))))
+  const byBody = replies.map((r) => Buffer.from(r.body))
+  assert.ok(byBody[0]!.equals(expected[0]!) && byBody[1]!.equals(expected[1]!), 'each reply to its own request, whole')
+})

@@ -9,7 +9,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { createServer, type AddressInfo, type Socket } from 'node:net'
 import { createNode, type IlpNode } from '../src/node/node.js'
 import { parseConfig } from '../src/node/config.js'
-import { createHttpLink, IlpPacketType, isReject, type IlpPrepare } from '../src/index.js'
+import { createHttpLink, encodeIlpPacket, IlpPacketType, isReject, type IlpPrepare } from '../src/index.js'
 import { headEnd, parseRequestHead } from '../src/link/http/http1.js'
 
 const TOKEN = 'sender-token-0123456789abcdef0123456789abcd'
@@ -98,6 +98,39 @@ for (const pipelining of [1, 8]) {
     noBalanceMoved(node)
   })
 }
+
+test('HTTP next hop, pipelined, whose first reply comes after its expiry: the Fulfills queued behind it are relayed and paid', async (t) => {
+  // The next hop holds the first request's reply past that packet's expiry, then sends every reply in order
+  // (Fulfills, the late first one included). Failing the packets behind the late head when it expired would
+  // drop Fulfills the next hop sent in time: it would count them paid, and this node would not.
+  const fulfill = Buffer.from(encodeIlpPacket({ type: IlpPacketType.Fulfill, fulfillment, data: new Uint8Array(0) }))
+  const reply = Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${fulfill.length}\r\n\r\n`, 'latin1'), fulfill])
+  const behind = 8 // over the router's 4 pipelined connections: some go behind the first on its connection
+  let slow: Socket | undefined
+  let heldBack = 0
+  const receiverUrl = await peer(t, (socket, index) => {
+    if (index === 0) {
+      slow = socket
+      setTimeout(() => socket.write(Buffer.concat(Array.from({ length: heldBack + 1 }, () => reply))), 3500)
+    } else if (socket === slow) heldBack++
+    else setTimeout(() => socket.write(reply), 300) // busy long enough that the router also uses the slow one
+  })
+  const { node, url } = await startNode(t, receiverUrl, 8)
+  const sender = createHttpLink({ accountId: 'router', url, outgoingToken: TOKEN, pipelining: 16, connections: 1 })
+  t.after(() => sender.close())
+  const sends = [sender.send(prepare(3000))]
+  for (let i = 0; i < behind; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10)) // one at a time: each goes to the least busy connection
+    sends.push(sender.send(prepare(10_000)))
+  }
+  const replies = await Promise.all(sends)
+  assert.ok(isReject(replies[0]!) && ['R00', 'T00'].includes(replies[0].code), `the late one fails: ${JSON.stringify(replies[0])}`)
+  assert.ok(replies.slice(1).every((r) => r.type === IlpPacketType.Fulfill), JSON.stringify(replies.map((r) => r.type)))
+  assert.ok(heldBack > 0, 'some packets were behind the late one')
+  const paid = BigInt(behind) * 100n
+  assert.deepEqual(node.ledger.snapshot('sender'), { balance: -paid, pendingIncoming: 0n, pendingOutgoing: 0n })
+  assert.deepEqual(node.ledger.snapshot('receiver'), { balance: paid, pendingIncoming: 0n, pendingOutgoing: 0n })
+})
 
 test('an incoming token changed over the admin API stops working at once on an open keep-alive connection', async (t) => {
   const receiverUrl = await peer(t, () => {})

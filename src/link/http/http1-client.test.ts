@@ -46,16 +46,49 @@ const fulfillOf = (body: Buffer): Buffer => Buffer.from(packetBytes(echoFulfill(
 const response = (body: Uint8Array, extra = ''): Buffer =>
   Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n${extra}\r\n`, 'latin1'), body])
 
-test('pipelined link: a reply that never comes fails its packet LINK_TIMEOUT at expiry and the others on the connection at once', async (t) => {
+test('pipelined link: a reply late at the head fails its packet LINK_TIMEOUT at expiry; the Fulfills queued behind it still reach theirs', async (t) => {
+  const held: { socket: Socket; body: Buffer }[] = []
+  const peer = await rawPeer(t, (socket, body, index) => {
+    if (index >= 3) return void socket.write(response(fulfillOf(body))) // on the connection opened in the stall
+    held.push({ socket, body })
+    if (index === 2) {
+      // The peer fulfils all three, the first one too late for its packet; HTTP/1.1 sends them in order.
+      setTimeout(() => held.forEach(({ socket, body }) => socket.write(response(fulfillOf(body)))), 450)
+    }
+  })
+  const link = createHttpLink({ accountId: 'p', url: peer.url, outgoingToken: 't', pipelining: 8, connections: 1 })
+  t.after(() => link.close())
+  const first = link.send(contractPrepare({ expiresAt: new Date(Date.now() + 150) }))
+  const behind = [contractPrepare(), contractPrepare()]
+  const others = behind.map((prepare) => link.send(prepare))
+  await assert.rejects(first, (err: unknown) => err instanceof LinkError && err.code === 'LINK_TIMEOUT')
+  await new Promise((resolve) => setTimeout(resolve, 150)) // the sweep has seen the stall
+  const duringStall = await link.send(contractPrepare())
+  assert.equal(duringStall.type, 13, 'a new connection carries new packets while the stalled one waits')
+  assert.equal(peer.sockets.length, 2)
+  const replies = await Promise.all(others)
+  replies.forEach((reply, i) => {
+    assert.ok(reply.type === 13)
+    assert.deepEqual(Buffer.from(reply.data), Buffer.from(behind[i]!.data), 'each Fulfill reaches its own packet')
+  })
+})
+
+test('pipelined link: when no reply comes, each packet fails LINK_TIMEOUT at its own expiry, then the connection closes', async (t) => {
   const peer = await rawPeer(t, () => {}) // reads everything, answers nothing
   const link = createHttpLink({ accountId: 'p', url: peer.url, outgoingToken: 't', pipelining: 8, connections: 1 })
   t.after(() => link.close())
   const started = Date.now()
-  const first = link.send(contractPrepare({ expiresAt: new Date(Date.now() + 150) }))
-  const others = [link.send(contractPrepare()), link.send(contractPrepare())]
-  await assert.rejects(first, (err: unknown) => err instanceof LinkError && err.code === 'LINK_TIMEOUT')
-  for (const other of others) await assert.rejects(other, (err: unknown) => err instanceof LinkError && err.code === 'LINK_DOWN')
-  assert.ok(Date.now() - started < 2000, 'no hang')
+  const failedAt = (send: Promise<unknown>): Promise<number> =>
+    assert.rejects(send, (err: unknown) => err instanceof LinkError && err.code === 'LINK_TIMEOUT').then(() => Date.now() - started)
+  const first = failedAt(link.send(contractPrepare({ expiresAt: new Date(started + 150) })))
+  const second = failedAt(link.send(contractPrepare({ expiresAt: new Date(started + 600) })))
+  const earlier = failedAt(link.send(contractPrepare({ expiresAt: new Date(started + 300) }))) // behind, but sooner
+  assert.ok((await first) < 450)
+  const [t2, t3] = await Promise.all([second, earlier])
+  assert.ok(t3 >= 290 && t3 < 550, `the one behind with the earlier expiry fails at it (${t3} ms)`)
+  assert.ok(t2 >= 590, `the last fails at its own expiry, not with the first (${t2} ms)`)
+  const socket = peer.sockets[0]!
+  if (!socket.destroyed) await new Promise((resolve) => socket.once('close', resolve))
   assert.equal(peer.sockets.length, 1, 'all on one connection')
 })
 

@@ -6,9 +6,15 @@
  * in the router's profile); undici would also pipeline only requests marked idempotent.
  *
  * The price of pipelining is head-of-line blocking: a slow reply holds up every reply behind it on that
- * connection. So it is opt-in per account, new requests go to the connection with the fewest in flight, and
- * when the oldest request on a connection passes its deadline the connection is dropped: that request fails
- * HTTP_REPLY_TIMEOUT and the others on it fail at once (HTTP_CONNECTION_LOST) rather than wait. Replies framed by
+ * connection. So it is opt-in per account, and new requests go to the connection with the fewest in flight.
+ * Every request fails HTTP_REPLY_TIMEOUT at its own deadline, wherever it stands on its connection. When the
+ * oldest one on a connection passes its deadline, the connection is stalled: it takes no new requests (a
+ * new connection may open in its place), its late reply will be read and dropped, and the requests behind it
+ * keep waiting for theirs until their own deadlines. They must not fail sooner: the peer may have fulfilled
+ * them already, their Fulfills queued behind the slow reply, and a Fulfill the node never relays upstream is
+ * money it owes downstream and cannot collect. Once every request on a stalled connection has failed or been
+ * answered the connection is closed (nothing on it is worth waiting for), or taken back into use once its
+ * replies caught up. Replies framed by
  * Content-Length, chunked, or the end of the connection are read; anything else drops the connection
  * (HTTP_BAD_RESPONSE).
  */
@@ -87,6 +93,8 @@ interface Connection {
   idleSince: number
   /** A reply framed by the end of the connection: its head. */
   untilClose: ResponseHead | undefined
+  /** Its oldest request passed its deadline without a reply: it takes no new requests (see the top). */
+  stalled: boolean
 }
 
 export function createHttp1Client(options: Http1ClientOptions): Http1Client {
@@ -103,6 +111,8 @@ export function createHttp1Client(options: Http1ClientOptions): Http1Client {
   let sweeper: NodeJS.Timeout | undefined
   /** The connection the requests of this turn went to last (see pick). */
   let filling: Connection | undefined
+  /** Stalled connections: they do not count against `options.connections`. */
+  let stalled = 0
 
   /** Writes the request straight into the connection's batch: head, then the body (patched when forwarded). */
   function encode(c: Connection, exchange: Exchange): void {
@@ -129,7 +139,7 @@ export function createHttp1Client(options: Http1ClientOptions): Http1Client {
     const ca = options.ca === undefined ? {} : { ca: options.ca }
     const socket = tls ? connectTls({ host, port, ...sni, ...ca, ALPNProtocols: ['http/1.1'] }) : connectTcp({ host, port })
     socket.setNoDelay(true)
-    const c: Connection = { socket, waiting: [], out: new WriteBatch(), flushScheduled: false, carry: undefined, state: 'open', idleSince: now(), untilClose: undefined }
+    const c: Connection = { socket, waiting: [], out: new WriteBatch(), flushScheduled: false, carry: undefined, state: 'open', idleSince: now(), untilClose: undefined, stalled: false }
     let error: Error | undefined
     socket.on('data', (chunk: Buffer) => read(c, chunk))
     socket.on('error', (err) => void (error = err))
@@ -143,14 +153,14 @@ export function createHttp1Client(options: Http1ClientOptions): Http1Client {
   /**
    * The connection for the next request: the one this turn's requests already go to while it has room (they
    * leave in one write), else the open connection with the fewest requests in flight, or a new one while all
-   * are busy and there is room.
+   * are busy and there is room. Stalled connections take nothing.
    */
   function pick(): Connection | undefined {
     const current = filling
-    if (current !== undefined && current.flushScheduled && current.state === 'open' && current.waiting.length < options.pipelining) return current
+    if (current !== undefined && current.flushScheduled && current.state === 'open' && !current.stalled && current.waiting.length < options.pipelining) return current
     let best: Connection | undefined
-    for (const c of connections) if (c.state === 'open' && (best === undefined || c.waiting.length < best.waiting.length)) best = c
-    if ((best === undefined || best.waiting.length > 0) && connections.length < options.connections) return open()
+    for (const c of connections) if (c.state === 'open' && !c.stalled && (best === undefined || c.waiting.length < best.waiting.length)) best = c
+    if ((best === undefined || best.waiting.length > 0) && connections.length - stalled < options.connections) return open()
     return best !== undefined && best.waiting.length < options.pipelining ? best : undefined
   }
 
@@ -193,6 +203,7 @@ export function createHttp1Client(options: Http1ClientOptions): Http1Client {
   function lost(c: Connection, err: HttpClientError, first: HttpClientError = err): void {
     if (c.state === 'closed') return
     c.state = 'closed'
+    unstall(c)
     c.socket.destroy()
     connections.splice(connections.indexOf(c), 1)
     const waiting = c.waiting.splice(0)
@@ -207,7 +218,16 @@ export function createHttp1Client(options: Http1ClientOptions): Http1Client {
 
   function replied(c: Connection, status: number, body: Uint8Array): void {
     settle(c.waiting.shift()!, { status, body })
-    if (c.waiting.length === 0) c.idleSince = now()
+    if (c.waiting.length === 0) {
+      c.idleSince = now()
+      unstall(c) // its replies caught up: it can carry requests again
+    }
+  }
+
+  function unstall(c: Connection): void {
+    if (!c.stalled) return
+    c.stalled = false
+    stalled--
   }
 
   function read(c: Connection, chunk: Buffer): void {
@@ -313,17 +333,40 @@ export function createHttp1Client(options: Http1ClientOptions): Http1Client {
   function sweep(): void {
     const t = now()
     for (const c of [...connections]) {
+      if (c.state === 'closed') continue // closed by a callback of this sweep
       const oldest = c.waiting[0]
-      if (oldest !== undefined && t >= oldest.deadline) drop(c, 'HTTP_REPLY_TIMEOUT', 'no reply in time')
-      else if (oldest === undefined && t - c.idleSince >= HTTP_CLIENT_IDLE_MS) lost(c, new HttpClientError('HTTP_CONNECTION_LOST', 'idle'))
+      if (oldest === undefined) {
+        if (t - c.idleSince >= HTTP_CLIENT_IDLE_MS) lost(c, new HttpClientError('HTTP_CONNECTION_LOST', 'idle'))
+        continue
+      }
+      if (t < oldest.deadline) {
+        // A request behind the oldest may have an earlier deadline (its Prepare's expiry): it fails on time.
+        for (const exchange of c.waiting) if (!exchange.settled && t >= exchange.deadline) timedOut(exchange)
+        continue
+      }
+      if (!c.stalled) {
+        c.stalled = true // first, so that no callback below puts a request on it
+        stalled++
+      }
+      let open = 0
+      for (const exchange of c.waiting) {
+        if (!exchange.settled && t >= exchange.deadline) timedOut(exchange)
+        if (!exchange.settled) open++
+      }
+      if (open === 0) lost(c, new HttpClientError('HTTP_CONNECTION_LOST', 'every request on it went unanswered in time'))
     }
     while (queued.length > 0 && (queued[0]!.settled || t >= queued[0]!.deadline)) {
       settle(queued.shift()!, new HttpClientError('HTTP_REPLY_TIMEOUT', 'no connection with room in time'))
     }
+    pump() // a stalled connection leaves room for a new one
     if (connections.length === 0 && queued.length === 0) {
       clearInterval(sweeper)
       sweeper = undefined
     }
+  }
+
+  function timedOut(exchange: Exchange): void {
+    settle(exchange, new HttpClientError('HTTP_REPLY_TIMEOUT', 'no reply in time'))
   }
 
   return {

@@ -52,10 +52,10 @@ async function peer(t: After, onRequest: (socket: Socket, index: number) => void
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/ilp`
 }
 
-async function startNode(t: After, receiverUrl: string, pipelining: number): Promise<{ node: IlpNode; url: string }> {
+async function startNode(t: After, receiverUrl: string, pipelining: number, connections?: number): Promise<{ node: IlpNode; url: string }> {
   const accounts = [
     { id: 'sender', relation: 'child', min_balance: -1_000_000, http: { incoming_token: TOKEN } },
-    { id: 'receiver', relation: 'child', min_balance: -1_000_000, http: { url: receiverUrl, outgoing_token: 'to-receiver', pipelining } },
+    { id: 'receiver', relation: 'child', min_balance: -1_000_000, http: { url: receiverUrl, outgoing_token: 'to-receiver', pipelining, ...(connections !== undefined && { connections }) } },
   ]
   const node = createNode(
     parseConfig({ ilp_address: 'test.router', store: 'memory', log_level: 'silent', admin: { listen: '127.0.0.1:0', token: 'admin-token-0123456789' }, http: { listen: '127.0.0.1:0' }, accounts }),
@@ -130,6 +130,28 @@ test('HTTP next hop, pipelined, whose first reply comes after its expiry: the Fu
   const paid = BigInt(behind) * 100n
   assert.deepEqual(node.ledger.snapshot('sender'), { balance: -paid, pendingIncoming: 0n, pendingOutgoing: 0n })
   assert.deepEqual(node.ledger.snapshot('receiver'), { balance: paid, pendingIncoming: 0n, pendingOutgoing: 0n })
+})
+
+test('http.connections bounds the connections to the next hop: 1 with pipelining carries every packet', async (t) => {
+  const fulfill = Buffer.from(encodeIlpPacket({ type: IlpPacketType.Fulfill, fulfillment, data: new Uint8Array(0) }))
+  const reply = Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${fulfill.length}\r\n\r\n`, 'latin1'), fulfill])
+  const sockets = new Set<Socket>()
+  const receiverUrl = await peer(t, (socket) => {
+    sockets.add(socket)
+    setTimeout(() => socket.write(reply), 50) // slow enough that a second connection would be opened if allowed
+  })
+  const { node, url } = await startNode(t, receiverUrl, 8, 1)
+  const sender = createHttpLink({ accountId: 'router', url, outgoingToken: TOKEN, pipelining: 16, connections: 1 })
+  t.after(() => sender.close())
+  const replies: Promise<unknown>[] = []
+  for (let i = 0; i < 6; i++) {
+    replies.push(sender.send(prepare()))
+    await new Promise((resolve) => setTimeout(resolve, 5)) // separate turns: each would take the least busy connection
+  }
+  const done = (await Promise.all(replies)) as { type: number }[]
+  assert.ok(done.every((r) => r.type === IlpPacketType.Fulfill))
+  assert.equal(sockets.size, 1)
+  assert.equal(node.ledger.snapshot('receiver').balance, 600n)
 })
 
 test('an incoming token changed over the admin API stops working at once on an open keep-alive connection', async (t) => {

@@ -21,6 +21,8 @@ export interface HttpSettings {
   mode?: 'sync' | 'async'
   /** Sync requests in flight per connection (HTTP/1.1 pipelining); absent or 1 = none. */
   pipelining?: number
+  /** Keep-alive connections to the peer; absent = the link's default (64, or 4 with pipelining). */
+  connections?: number
 }
 
 export interface Account {

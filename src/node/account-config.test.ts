@@ -15,6 +15,15 @@ test('http.pipelining: parsed, kept in JSON, bounded, and refused with async mod
   assert.throws(() => parseAccount({ id: 'p', http: { mode: 'async', pipelining: 4 } }, defaults), /pipelining applies to sync mode only/)
 })
 
+test('http.connections: parsed, kept in JSON, bounded', () => {
+  const account = parseAccount({ id: 'p', http: { url: 'http://127.0.0.1:1/ilp', connections: '2', pipelining: 8 } }, defaults)
+  assert.equal(account.http?.connections, 2)
+  assert.deepEqual(accountToJson(account).http, { url: 'http://127.0.0.1:1/ilp', pipelining: 8, connections: 2 })
+  for (const bad of [0, 1025, 1.5, 'few']) {
+    assert.throws(() => parseAccount({ id: 'p', http: { connections: bad } }, defaults), (err: unknown) => err instanceof AccountConfigError && err.field === 'http.connections')
+  }
+})
+
 test('an unknown key inside btp/http is named with its object', () => {
   assert.throws(() => parseAccount({ id: 'x', http: { colour: 'red' } }, defaults), (e: AccountConfigError) => e.field === 'http.colour' && /unknown key http\.colour/.test(e.message))
 })

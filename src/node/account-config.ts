@@ -4,7 +4,7 @@
  */
 import { z } from 'zod'
 import type { Account } from '../accounts/types.js'
-import { HTTP_PIPELINING_MAX } from '../link/http/link.js'
+import { HTTP_CONNECTIONS_MAX, HTTP_PIPELINING_MAX } from '../link/http/link.js'
 import { accountId, amount, assetCode, assetScale, flag, formatIssues, ilpAddress, integer, routePrefix, signedAmount } from './config-values.js'
 
 /** A token is a shared secret; 256 characters is far beyond any sane one and bounds what we compare. */
@@ -49,6 +49,8 @@ export const accountSchema = z.strictObject({
        * Faster, but a slow reply delays every reply behind it on its connection: only for peers that answer promptly.
        */
       pipelining: integer(1, HTTP_PIPELINING_MAX).optional(),
+      /** Keep-alive connections to the peer, opened as needed; default 64, or 4 with pipelining. */
+      connections: integer(1, HTTP_CONNECTIONS_MAX).optional(),
     })
     .refine((h) => h.pipelining === undefined || h.pipelining === 1 || h.mode !== 'async', {
       message: 'pipelining applies to sync mode only',
@@ -122,6 +124,7 @@ export function toAccount(a: ParsedAccount, defaults: AssetDefaults, root = ''):
         outgoingToken: a.http.outgoing_token,
         mode: a.http.mode,
         ...(a.http.pipelining !== undefined && { pipelining: a.http.pipelining }),
+        ...(a.http.connections !== undefined && { connections: a.http.connections }),
       },
     }),
   }
@@ -136,6 +139,7 @@ export function accountToJson(account: Account, { secrets = false } = {}): Recor
     url: account.http.url,
     mode: account.http.mode,
     pipelining: account.http.pipelining,
+    connections: account.http.connections,
     incoming_token: secrets ? account.http.incomingToken : undefined,
     outgoing_token: secrets ? account.http.outgoingToken : undefined,
   }

@@ -49,9 +49,16 @@ export interface AccountManagerOptions {
   readonly onAccountChanged?: (id: string, account: Account | undefined) => void
 }
 
-/** Only these settings decide which link an account has; other changes keep the link. */
+/**
+ * Only these settings decide which link an account has; other changes keep the link. Keys are sorted, so the
+ * same settings compare equal whichever way their object was built (config file, admin API, store).
+ */
 function linkSettings(account: Account | undefined): string {
-  return JSON.stringify({ btp: account?.btp, http: account?.http })
+  const sorted = (_key: string, value: unknown): unknown =>
+    value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : value
+  return JSON.stringify({ btp: account?.btp, http: account?.http }, sorted)
 }
 
 export function createAccountManager(options: AccountManagerOptions): AccountManager {

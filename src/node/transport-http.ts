@@ -46,6 +46,7 @@ export function httpTransport(config: NodeConfig): Transport {
         ...(http.outgoingToken !== undefined && { outgoingToken: http.outgoingToken }),
         ...(http.mode !== undefined && { mode: http.mode }),
         ...(http.pipelining !== undefined && { pipelining: http.pipelining }),
+        ...(http.connections !== undefined && { connections: http.connections }),
         ...(server !== undefined && { server }),
         address: () => ctx?.address() ?? '',
         ...(ctx !== undefined && { log: ctx.log }),

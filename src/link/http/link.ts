@@ -33,6 +33,8 @@ export const HTTP_IN_FLIGHT_MAX = 4096
 export const HTTP_CONNECTIONS_DEFAULT = 64
 /** Connections per peer when pipelining: few, so that many requests share each write. */
 export const HTTP_PIPELINED_CONNECTIONS_DEFAULT = 4
+/** Upper bound on `connections` (keep-alive connections to one peer). */
+export const HTTP_CONNECTIONS_MAX = 1024
 /** Upper bound on `pipelining` (requests in flight per connection); the peer's own bound is usually lower. */
 export const HTTP_PIPELINING_MAX = 1024
 /** Upper bound on waiting for a reply; the Prepare's own expiry usually ends it sooner (JS plugins use 35 s). */
@@ -49,6 +51,7 @@ export interface HttpLinkOptions {
   server?: HttpLinkServer
   /** Our own ILP address, for the Rejects this link makes itself (4xx). */
   address?: () => string
+  /** Keep-alive connections to the peer, opened as needed: default 64, or 4 with `pipelining` (1–1024). */
   connections?: number
   /**
    * Sync mode: HTTP/1.1 requests in flight per connection (RFC 9112 §9.3.2). 1 = none, the safe default; more is
@@ -87,8 +90,9 @@ export function createHttpLink(options: HttpLinkOptions): Link {
   const inFlightMax = options.inFlightMax ?? HTTP_IN_FLIGHT_MAX
   const target = options.url === undefined ? undefined : new URL(options.url)
   const pipelining = Math.min(Math.max(1, options.pipelining ?? 1), HTTP_PIPELINING_MAX)
+  const connections = options.connections === undefined ? undefined : Math.min(Math.max(1, options.connections), HTTP_CONNECTIONS_MAX)
   const pool = target === undefined || mode === 'sync' ? undefined : new Pool(target.origin, {
-    connections: options.connections ?? HTTP_CONNECTIONS_DEFAULT,
+    connections: connections ?? HTTP_CONNECTIONS_DEFAULT,
     pipelining: 1,
     keepAliveTimeout: 30_000,
     headersTimeout: HTTP_REPLY_TIMEOUT_MS,
@@ -103,7 +107,7 @@ export function createHttpLink(options: HttpLinkOptions): Link {
       : createHttp1Client({
           url: target,
           headers,
-          connections: options.connections ?? (pipelining === 1 ? HTTP_CONNECTIONS_DEFAULT : HTTP_PIPELINED_CONNECTIONS_DEFAULT),
+          connections: connections ?? (pipelining === 1 ? HTTP_CONNECTIONS_DEFAULT : HTTP_PIPELINED_CONNECTIONS_DEFAULT),
           pipelining,
           bodyMaxBytes: HTTP_BODY_MAX_BYTES,
           now,

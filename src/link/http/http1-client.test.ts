@@ -6,6 +6,7 @@ import { createServer as createHttpsServer } from 'node:https'
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net'
 import { contractPrepare, echoFulfill } from '../link-contract.js'
 import { LinkError } from '../types.js'
+import type { IlpPrepare } from '../../ilp/types.js'
 import { decodePrepare, encodeIlpPacket, packetBytes } from '../../ilp/index.js'
 import { forwardablePrepareBytes, patchPrepare } from '../../ilp/packet.js'
 import { createHttpLink } from './link.js'
@@ -90,6 +91,25 @@ test('pipelined link: when no reply comes, each packet fails LINK_TIMEOUT at its
   const socket = peer.sockets[0]!
   if (!socket.destroyed) await new Promise((resolve) => socket.once('close', resolve))
   assert.equal(peer.sockets.length, 1, 'all on one connection')
+})
+
+test('pipelined link: stalled connections are bounded by `connections`; past it the oldest is dropped', async (t) => {
+  const peer = await rawPeer(t, () => {}) // reads everything, answers nothing
+  const link = createHttpLink({ accountId: 'p', url: peer.url, outgoingToken: 't', pipelining: 4, connections: 1 })
+  t.after(() => link.close())
+  const soon = (): IlpPrepare => contractPrepare({ expiresAt: new Date(Date.now() + 150) })
+  const late = (): IlpPrepare => contractPrepare({ expiresAt: new Date(Date.now() + 10_000) })
+  const timedOut = (err: unknown): boolean => err instanceof LinkError && err.code === 'LINK_TIMEOUT'
+  const started = Date.now()
+  const a = [link.send(soon()), link.send(late())] // connection 1: its head stalls it
+  await assert.rejects(a[0]!, timedOut)
+  await new Promise((resolve) => setTimeout(resolve, 150))
+  const b = [link.send(soon()), link.send(late())] // connection 2, in its place; it stalls too
+  await assert.rejects(b[0]!, timedOut)
+  await assert.rejects(a[1]!, (err: unknown) => err instanceof LinkError && err.code === 'LINK_DOWN')
+  assert.ok(Date.now() - started < 2000, 'the oldest stalled connection went when the second stalled')
+  assert.equal(peer.sockets.length, 2)
+  void b[1]!.catch(() => {}) // fails when the link closes
 })
 
 test('pipelined link: a connection dropped with requests in flight fails all of them LINK_DOWN; the next send reconnects', async (t) => {

@@ -14,7 +14,7 @@
  * them already, their Fulfills queued behind the slow reply, and a Fulfill the node never relays upstream is
  * money it owes downstream and cannot collect. Once every request on a stalled connection has failed or been
  * answered the connection is closed (nothing on it is worth waiting for), or taken back into use once its
- * replies caught up. Replies framed by
+ * replies caught up; past `connections` stalled connections the oldest is dropped. Replies framed by
  * Content-Length, chunked, or the end of the connection are read; anything else drops the connection
  * (HTTP_BAD_RESPONSE).
  */
@@ -347,6 +347,12 @@ export function createHttp1Client(options: Http1ClientOptions): Http1Client {
       if (!c.stalled) {
         c.stalled = true // first, so that no callback below puts a request on it
         stalled++
+        // Bound: at most `connections` stalled ones besides the others. Past it the oldest goes, and the requests
+        // still waiting on it fail as on a lost connection (a peer this slow is failing anyway).
+        if (stalled > options.connections) {
+          const oldestStalled = connections.find((other) => other.stalled && other !== c)
+          if (oldestStalled !== undefined) drop(oldestStalled, 'HTTP_REPLY_TIMEOUT', 'too many connections waiting on late replies')
+        }
       }
       let open = 0
       for (const exchange of c.waiting) {

@@ -14,7 +14,7 @@
  * them already, their Fulfills queued behind the slow reply, and a Fulfill the node never relays upstream is
  * money it owes downstream and cannot collect. Once every request on a stalled connection has failed or been
  * answered the connection is closed (nothing on it is worth waiting for), or taken back into use once its
- * replies caught up; past `connections` stalled connections the oldest is dropped. Replies framed by
+ * replies caught up; past `connections` stalled connections the longest open is dropped. Replies framed by
  * Content-Length, chunked, or the end of the connection are read; anything else drops the connection
  * (HTTP_BAD_RESPONSE).
  */
@@ -339,27 +339,24 @@ export function createHttp1Client(options: Http1ClientOptions): Http1Client {
         if (t - c.idleSince >= HTTP_CLIENT_IDLE_MS) lost(c, new HttpClientError('HTTP_CONNECTION_LOST', 'idle'))
         continue
       }
-      if (t < oldest.deadline) {
-        // A request behind the oldest may have an earlier deadline (its Prepare's expiry): it fails on time.
-        for (const exchange of c.waiting) if (!exchange.settled && t >= exchange.deadline) timedOut(exchange)
-        continue
-      }
-      if (!c.stalled) {
-        c.stalled = true // first, so that no callback below puts a request on it
+      const late = t >= oldest.deadline
+      if (late && !c.stalled) {
+        c.stalled = true // before the callbacks below, so that none of them puts a request on it
         stalled++
-        // Bound: at most `connections` stalled ones besides the others. Past it the oldest goes, and the requests
-        // still waiting on it fail as on a lost connection (a peer this slow is failing anyway).
+        // Bound: at most `connections` stalled ones besides the others. Past it the longest open goes, and the
+        // requests still waiting on it fail as on a lost connection (a peer this slow is failing anyway).
         if (stalled > options.connections) {
-          const oldestStalled = connections.find((other) => other.stalled && other !== c)
-          if (oldestStalled !== undefined) drop(oldestStalled, 'HTTP_REPLY_TIMEOUT', 'too many connections waiting on late replies')
+          const longestOpen = connections.find((other) => other.stalled && other !== c)
+          if (longestOpen !== undefined) drop(longestOpen, 'HTTP_REPLY_TIMEOUT', 'too many connections waiting on late replies')
         }
       }
+      // Each request fails at its own deadline, wherever it stands (one behind may have an earlier expiry).
       let open = 0
       for (const exchange of c.waiting) {
         if (!exchange.settled && t >= exchange.deadline) timedOut(exchange)
         if (!exchange.settled) open++
       }
-      if (open === 0) lost(c, new HttpClientError('HTTP_CONNECTION_LOST', 'every request on it went unanswered in time'))
+      if (late && open === 0) lost(c, new HttpClientError('HTTP_CONNECTION_LOST', 'every request on it went unanswered in time'))
     }
     while (queued.length > 0 && (queued[0]!.settled || t >= queued[0]!.deadline)) {
       settle(queued.shift()!, new HttpClientError('HTTP_REPLY_TIMEOUT', 'no connection with room in time'))

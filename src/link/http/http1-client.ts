@@ -113,6 +113,8 @@ export function createHttp1Client(options: Http1ClientOptions): Http1Client {
   let filling: Connection | undefined
   /** Stalled connections: they do not count against `options.connections`. */
   let stalled = 0
+  /** Every plain connection reads into this (one read at a time on the event loop); see open. */
+  const readBuffer = Buffer.allocUnsafe(64 * 1024)
 
   /** Writes the request straight into the connection's batch: head, then the body (patched when forwarded). */
   function encode(c: Connection, exchange: Exchange): void {
@@ -137,11 +139,15 @@ export function createHttp1Client(options: Http1ClientOptions): Http1Client {
     // SNI names a host, never an address (RFC 6066 §3).
     const sni = isIP(host) === 0 ? { servername: host } : {}
     const ca = options.ca === undefined ? {} : { ca: options.ca }
-    const socket = tls ? connectTls({ host, port, ...sni, ...ca, ALPNProtocols: ['http/1.1'] }) : connectTcp({ host, port })
+    // Plain TCP reads into the client's one read buffer (`onread`), each read copied out at once into a pooled
+    // Buffer of its own size: no 64 KiB allocation per read and no readable-stream push, per reply on a
+    // connection without pipelining. TLS sockets take no `onread`: they emit 'data'.
+    const onread = { buffer: readBuffer, callback: (n: number, buf: Uint8Array): boolean => (read(c, Buffer.from(buf.subarray(0, n))), true) }
+    const socket = tls ? connectTls({ host, port, ...sni, ...ca, ALPNProtocols: ['http/1.1'] }) : connectTcp({ host, port, onread })
     socket.setNoDelay(true)
     const c: Connection = { socket, waiting: [], out: new WriteBatch(), flushScheduled: false, carry: undefined, state: 'open', idleSince: now(), untilClose: undefined, stalled: false }
     let error: Error | undefined
-    socket.on('data', (chunk: Buffer) => read(c, chunk))
+    if (tls) socket.on('data', (chunk: Buffer) => read(c, chunk))
     socket.on('error', (err) => void (error = err))
     socket.on('end', () => endOfReplies(c))
     socket.once('close', () => lost(c, new HttpClientError('HTTP_CONNECTION_LOST', `connection to ${url.host} lost: ${error?.message ?? 'closed'}`, { cause: error })))

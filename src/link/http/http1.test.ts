@@ -13,6 +13,10 @@ test('request head: names in any case, values without surrounding whitespace, th
   const h = head('POST /accounts/a/ilp?x=1 HTTP/1.1\r\nHOST: x\r\nContent-LENGTH:  12 \r\nauthorization:\tBearer tok\r\nContent-Type: application/octet-stream\r\nConnection: Keep-Alive\r\n\r\n')
   assert.deepEqual(h, { method: 'POST', target: '/accounts/a/ilp?x=1', contentLength: 12, authorization: 'Bearer tok', contentType: 'application/octet-stream', plain: true })
   assert.equal(head('POST /ilp HTTP/1.1\r\n\r\n').contentLength, -1)
+  assert.equal(head('POST /ilp HTTP/1.1\r\nconnection:KEEP-ALIVE \r\n\r\n').plain, true)
+  // Names compared in any case, and only names: look-alikes of other lengths or letters are other fields.
+  const lookAlikes = head('POST /ilp HTTP/1.1\r\nContent-Lengthy: 9\r\nContent_Length: 9\r\nAuthorisation: x\r\nContent-Typo: y\r\n\r\n')
+  assert.deepEqual([lookAlikes.contentLength, lookAlikes.authorization, lookAlikes.contentType, lookAlikes.plain], [-1, '', '', true])
 })
 
 test('request head: anything the fast path must not serve is not plain', () => {
@@ -27,6 +31,13 @@ test('request head: anything the fast path must not serve is not plain', () => {
     'POST /ilp HTTP/1.1\r\nX-A: 1\r\n folded\r\n\r\n',
     'POST /ilp HTTP/1.1\r\nno colon\r\n\r\n',
     'POST /ilp HTTP/1.1\r\nContent-Length : 1\r\n\r\n',
+    'POST  /ilp HTTP/1.1\r\n\r\n',
+    'POST /ilp  HTTP/1.1\r\n\r\n',
+    'POST /ilp HTTP/1.10\r\n\r\n',
+    'POST /ilp\r\n\r\n',
+    'POST /ilp HTTP/1.1\r\nConnection: keep-alive, Upgrade\r\n\r\n',
+    'POST /ilp HTTP/1.1\r\nREQUEST-ID: 1\r\n\r\n',
+    'POST /ilp HTTP/1.1\r\nPrefer: respond-async\r\n\r\n',
   ]) {
     assert.equal(head(odd).plain, false, JSON.stringify(odd))
   }
@@ -59,6 +70,10 @@ test('response head: status, framing and connection', () => {
   assert.equal(parse('HTTP/1.0 200 OK\r\n\r\n').close, true)
   assert.equal(parse('HTTP/1.0 200 OK\r\nConnection: keep-alive\r\n\r\n').close, false)
   assert.equal(parse('HTTP/2 200\r\n\r\n').valid, false)
+  assert.deepEqual(parse('HTTP/1.1 204\r\nCONTENT-LENGTH: 0\r\n\r\n'), { status: 204, contentLength: 0, chunked: false, close: false, valid: true })
+  for (const bad of ['HTTP/1.1 2000 OK', 'HTTP/1.1 20 OK', 'HTTP/1.1 099 Low', 'HTTP/1.1 2x0 OK', 'HTTP/1.1 200OK']) {
+    assert.equal(parse(`${bad}\r\nContent-Length: 0\r\n\r\n`).valid, false, bad)
+  }
 })
 
 test('chunked bodies (RFC 9112 §7.1): incomplete at every cut, whole with extensions and trailers, bounded', () => {

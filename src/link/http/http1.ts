@@ -28,18 +28,39 @@ export interface RequestHead {
   plain: boolean
 }
 
-/** Fields whose presence sends a request to node:http (async mode, bodies we do not frame, protocol switches). */
-const NOT_PLAIN = new Set(['transfer-encoding', 'expect', 'upgrade', 'callback-url', 'request-id', 'prefer'])
+/**
+ * Whether `text[at, at + name.length)` is `name` (lower case) in any case (RFC 9110 §5.1: field names are
+ * case-insensitive). Compares char codes: no lower-cased copy per field, as this runs for every message.
+ */
+function isName(text: string, at: number, name: string): boolean {
+  for (let i = 0; i < name.length; i++) {
+    const c = text.charCodeAt(at + i)
+    const n = name.charCodeAt(i)
+    if (c !== n && !(n >= 97 && n <= 122 && c === n - 32)) return false
+  }
+  return true
+}
 
 /**
- * Parses the head in `buf[start, end)` (end = after the blank line). Field names are case-insensitive
- * (RFC 9110 §5.1); only names as long as one we read are lower-cased (this runs for every request).
+ * Parses the head in `buf[start, end)` (end = after the blank line). Fields that send a request to node:http
+ * (async mode, bodies we do not frame, protocol switches) make it not plain: Transfer-Encoding, Expect, Upgrade,
+ * Callback-Url, Request-Id, Prefer, and Connection other than keep-alive.
  */
 export function parseRequestHead(buf: Buffer, start: number, end: number): RequestHead {
   const text = buf.toString('latin1', start, end - 2) // every line, the last one with its CRLF
   let lineEnd = text.indexOf('\r\n')
-  const [method = '', target = '', version = '', extra] = text.slice(0, lineEnd).split(' ')
-  const head: RequestHead = { method, target, contentLength: -1, authorization: '', contentType: '', plain: version === 'HTTP/1.1' && extra === undefined }
+  // request-line = method SP request-target SP HTTP-version (RFC 9112 §3), exactly two spaces.
+  const methodEnd = text.indexOf(' ')
+  const targetEnd = methodEnd < 0 ? -1 : text.indexOf(' ', methodEnd + 1)
+  const wellFormed = methodEnd > 0 && targetEnd > methodEnd + 1 && targetEnd < lineEnd
+  const head: RequestHead = {
+    method: wellFormed ? text.slice(0, methodEnd) : '',
+    target: wellFormed ? text.slice(methodEnd + 1, targetEnd) : '',
+    contentLength: -1,
+    authorization: '',
+    contentType: '',
+    plain: wellFormed && lineEnd === targetEnd + 9 && text.startsWith('HTTP/1.1', targetEnd + 1),
+  }
   for (let at = lineEnd + 2; at < text.length; at = lineEnd + 2) {
     lineEnd = text.indexOf('\r\n', at)
     const colon = text.indexOf(':', at)
@@ -49,19 +70,42 @@ export function parseRequestHead(buf: Buffer, start: number, end: number): Reque
       head.plain = false
       continue
     }
-    if (!FIELD_NAME_LENGTHS.has(colon - at)) continue
-    const name = text.slice(at, colon).toLowerCase()
-    if (name === 'content-length') head.contentLength = mergeLength(head.contentLength, fieldValue(text, colon + 1, lineEnd))
-    else if (name === 'authorization') head.authorization = fieldValue(text, colon + 1, lineEnd)
-    else if (name === 'content-type') head.contentType = fieldValue(text, colon + 1, lineEnd)
-    else if (name === 'connection') {
-      if (fieldValue(text, colon + 1, lineEnd).toLowerCase() !== 'keep-alive') head.plain = false
-    } else if (NOT_PLAIN.has(name)) head.plain = false
+    switch (colon - at) {
+      case 14:
+        if (isName(text, at, 'content-length')) head.contentLength = mergeLength(head.contentLength, fieldValue(text, colon + 1, lineEnd))
+        break
+      case 13:
+        if (isName(text, at, 'authorization')) head.authorization = fieldValue(text, colon + 1, lineEnd)
+        break
+      case 12:
+        if (isName(text, at, 'content-type')) head.contentType = fieldValue(text, colon + 1, lineEnd)
+        else if (isName(text, at, 'callback-url')) head.plain = false
+        break
+      case 10:
+        if (isName(text, at, 'connection')) {
+          if (!isKeepAlive(text, colon + 1, lineEnd)) head.plain = false
+        } else if (isName(text, at, 'request-id')) head.plain = false
+        break
+      case 17:
+        if (isName(text, at, 'transfer-encoding')) head.plain = false
+        break
+      case 6:
+        if (isName(text, at, 'expect') || isName(text, at, 'prefer')) head.plain = false
+        break
+      case 7:
+        if (isName(text, at, 'upgrade')) head.plain = false
+        break
+    }
   }
   return head
 }
 
-const FIELD_NAME_LENGTHS = new Set(['content-length', 'authorization', 'content-type', 'connection', ...NOT_PLAIN].map((n) => n.length))
+/** A Connection value that is exactly `keep-alive`, in any case, with optional whitespace around it. */
+function isKeepAlive(text: string, from: number, to: number): boolean {
+  while (from < to && (text.charCodeAt(from) === 32 || text.charCodeAt(from) === 9)) from++
+  while (to > from && (text.charCodeAt(to - 1) === 32 || text.charCodeAt(to - 1) === 9)) to--
+  return to - from === 10 && isName(text, from, 'keep-alive')
+}
 
 /** A field value without the optional whitespace around it (§5.5). */
 function fieldValue(text: string, from: number, to: number): string {
@@ -96,14 +140,16 @@ export interface ResponseHead {
 export function parseResponseHead(buf: Buffer, start: number, end: number): ResponseHead {
   const text = buf.toString('latin1', start, end - 2) // every line, the last one with its CRLF
   let lineEnd = text.indexOf('\r\n')
-  const version = text.slice(0, 9)
-  const status = Number(text.slice(9, 12))
+  // status-line = HTTP-version SP 3DIGIT SP [ reason-phrase ] (RFC 9112 §4)
+  const http11 = text.startsWith('HTTP/1.1 ')
+  const http10 = !http11 && text.startsWith('HTTP/1.0 ')
+  const status = threeDigits(text, 9)
   const head: ResponseHead = {
     status,
     contentLength: -1,
     chunked: false,
-    close: version === 'HTTP/1.0 ',
-    valid: (version === 'HTTP/1.1 ' || version === 'HTTP/1.0 ') && Number.isInteger(status) && status >= 100 && status <= 999,
+    close: http10,
+    valid: (http11 || http10) && status >= 100 && (lineEnd === 12 || (lineEnd > 12 && text.charCodeAt(12) === 32)),
   }
   for (let at = lineEnd + 2; at < text.length; at = lineEnd + 2) {
     lineEnd = text.indexOf('\r\n', at)
@@ -113,22 +159,29 @@ export function parseResponseHead(buf: Buffer, start: number, end: number): Resp
       continue
     }
     const length = colon - at
-    if (length !== 14 && length !== 17 && length !== 10) continue // content-length, transfer-encoding, connection
-    const name = text.slice(at, colon).toLowerCase()
-    if (name === 'content-length') {
+    if (length === 14 && isName(text, at, 'content-length')) {
       head.contentLength = mergeLength(head.contentLength, fieldValue(text, colon + 1, lineEnd))
       if (head.contentLength === -2) head.valid = false
-    } else if (name === 'transfer-encoding') {
+    } else if (length === 17 && isName(text, at, 'transfer-encoding')) {
       // Only "chunked" alone is read; other codings would need decoding we do not do.
       if (fieldValue(text, colon + 1, lineEnd).toLowerCase() === 'chunked') head.chunked = true
       else head.valid = false
-    } else if (name === 'connection') {
+    } else if (length === 10 && isName(text, at, 'connection')) {
       const options = fieldValue(text, colon + 1, lineEnd).toLowerCase().split(',').map((v) => v.trim())
       if (options.includes('close')) head.close = true
       else if (options.includes('keep-alive')) head.close = false
     }
   }
   return head
+}
+
+/** The status code at `at`: three digits, 100 to 999 (-1 otherwise). */
+function threeDigits(text: string, at: number): number {
+  const a = text.charCodeAt(at) - 48
+  const b = text.charCodeAt(at + 1) - 48
+  const c = text.charCodeAt(at + 2) - 48
+  if (!(a >= 1 && a <= 9 && b >= 0 && b <= 9 && c >= 0 && c <= 9)) return -1
+  return a * 100 + b * 10 + c
 }
 
 /** RFC 9112 §6.3: 1xx, 204 and 304 responses have no body whatever their fields say. */

@@ -280,3 +280,35 @@ test('HTTP/1.1 client: a reply cut across reads keeps its first part while other
   const byBody = replies.map((r) => Buffer.from(r.body))
   assert.ok(byBody[0]!.equals(expected[0]!) && byBody[1]!.equals(expected[1]!), 'each reply to its own request, whole')
 })
+
+test('HTTP/1.1 client without pipelining: an idle connection is reused before another opens; past `connections` requests wait for one', async (t) => {
+  const held: { socket: Socket; reply: Buffer }[] = []
+  const peer = await rawPeer(t, (socket, body) => held.push({ socket, reply: response(fulfillOf(body)) }))
+  const client = createHttp1Client({ url: new URL(peer.url), headers: {}, connections: 2, pipelining: 1, bodyMaxBytes: 65536, now: Date.now })
+  t.after(() => client.close())
+  const answerAll = (): void => void held.splice(0).forEach(({ socket, reply }) => socket.write(reply))
+  const waitHeld = async (n: number): Promise<void> => {
+    while (held.length < n) await new Promise((r) => setTimeout(r, 5))
+  }
+  // One after another: one connection.
+  for (let i = 0; i < 3; i++) {
+    const reply = client.post(packetBytes(contractPrepare()), Date.now() + 5000)
+    await waitHeld(1)
+    answerAll()
+    assert.equal((await reply).status, 200)
+  }
+  assert.equal(peer.sockets.length, 1, 'the idle connection carried every request')
+  // Three at once on two connections: the third goes out on the first connection that is free again.
+  const replies = [0, 1, 2].map(() => client.post(packetBytes(contractPrepare()), Date.now() + 5000))
+  await waitHeld(2)
+  await new Promise((r) => setTimeout(r, 30))
+  assert.equal(held.length, 2, 'the third request waits for room')
+  assert.equal(peer.sockets.length, 2)
+  const [first] = held.splice(0, 1)
+  first!.socket.write(first!.reply)
+  await waitHeld(2)
+  assert.equal(held[1]!.socket, first!.socket, 'the third went on the connection that became idle')
+  answerAll()
+  assert.deepEqual((await Promise.all(replies)).map((r) => r.status), [200, 200, 200])
+  assert.equal(peer.sockets.length, 2, 'no third connection')
+})

@@ -95,6 +95,8 @@ interface Connection {
   untilClose: ResponseHead | undefined
   /** Its oldest request passed its deadline without a reply: it takes no new requests (see the top). */
   stalled: boolean
+  /** In `idle` (see pick). */
+  listedIdle: boolean
 }
 
 export function createHttp1Client(options: Http1ClientOptions): Http1Client {
@@ -113,8 +115,8 @@ export function createHttp1Client(options: Http1ClientOptions): Http1Client {
   let filling: Connection | undefined
   /** Stalled connections: they do not count against `options.connections`. */
   let stalled = 0
-  /** Every plain connection reads into this (one read at a time on the event loop); see open. */
-  const readBuffer = Buffer.allocUnsafe(64 * 1024)
+  /** Connections that became idle, most recent last; an entry may be stale (checked when taken). */
+  const idle: Connection[] = []
 
   /** Writes the request straight into the connection's batch: head, then the body (patched when forwarded). */
   function encode(c: Connection, exchange: Exchange): void {
@@ -139,15 +141,11 @@ export function createHttp1Client(options: Http1ClientOptions): Http1Client {
     // SNI names a host, never an address (RFC 6066 §3).
     const sni = isIP(host) === 0 ? { servername: host } : {}
     const ca = options.ca === undefined ? {} : { ca: options.ca }
-    // Plain TCP reads into the client's one read buffer (`onread`), each read copied out at once into a pooled
-    // Buffer of its own size: no 64 KiB allocation per read and no readable-stream push, per reply on a
-    // connection without pipelining. TLS sockets take no `onread`: they emit 'data'.
-    const onread = { buffer: readBuffer, callback: (n: number, buf: Uint8Array): boolean => (read(c, Buffer.from(buf.subarray(0, n))), true) }
-    const socket = tls ? connectTls({ host, port, ...sni, ...ca, ALPNProtocols: ['http/1.1'] }) : connectTcp({ host, port, onread })
+    const socket = tls ? connectTls({ host, port, ...sni, ...ca, ALPNProtocols: ['http/1.1'] }) : connectTcp({ host, port })
     socket.setNoDelay(true)
-    const c: Connection = { socket, waiting: [], out: new WriteBatch(), flushScheduled: false, carry: undefined, state: 'open', idleSince: now(), untilClose: undefined, stalled: false }
+    const c: Connection = { socket, waiting: [], out: new WriteBatch(), flushScheduled: false, carry: undefined, state: 'open', idleSince: now(), untilClose: undefined, stalled: false, listedIdle: false }
     let error: Error | undefined
-    if (tls) socket.on('data', (chunk: Buffer) => read(c, chunk))
+    socket.on('data', (chunk: Buffer) => read(c, chunk))
     socket.on('error', (err) => void (error = err))
     socket.on('end', () => endOfReplies(c))
     socket.once('close', () => lost(c, new HttpClientError('HTTP_CONNECTION_LOST', `connection to ${url.host} lost: ${error?.message ?? 'closed'}`, { cause: error })))
@@ -158,16 +156,32 @@ export function createHttp1Client(options: Http1ClientOptions): Http1Client {
 
   /**
    * The connection for the next request: the one this turn's requests already go to while it has room (they
-   * leave in one write), else the open connection with the fewest requests in flight, or a new one while all
-   * are busy and there is room. Stalled connections take nothing.
+   * leave in one write), else an idle one (the most recently idle: the others may time out), else a new one while
+   * there is room, else the open connection with the fewest requests in flight that has room. Stalled connections
+   * take nothing. No scan of every connection per request while one is idle or may be opened.
    */
   function pick(): Connection | undefined {
     const current = filling
     if (current !== undefined && current.flushScheduled && current.state === 'open' && !current.stalled && current.waiting.length < options.pipelining) return current
+    while (idle.length > 0) {
+      const c = idle.pop()!
+      c.listedIdle = false
+      if (c.state === 'open' && !c.stalled && c.waiting.length === 0) return c
+    }
+    if (connections.length - stalled < options.connections) return open()
+    if (options.pipelining === 1) return undefined // every connection carries its one request
     let best: Connection | undefined
-    for (const c of connections) if (c.state === 'open' && !c.stalled && (best === undefined || c.waiting.length < best.waiting.length)) best = c
-    if ((best === undefined || best.waiting.length > 0) && connections.length - stalled < options.connections) return open()
-    return best !== undefined && best.waiting.length < options.pipelining ? best : undefined
+    for (const c of connections) {
+      if (c.state === 'open' && !c.stalled && c.waiting.length < options.pipelining && (best === undefined || c.waiting.length < best.waiting.length)) best = c
+    }
+    return best
+  }
+
+  /** `c` carries nothing now: listed for pick (once). */
+  function nowIdle(c: Connection): void {
+    if (c.listedIdle || c.state !== 'open' || c.stalled) return
+    c.listedIdle = true
+    idle.push(c)
   }
 
   function dispatch(c: Connection, exchange: Exchange): void {
@@ -212,6 +226,7 @@ export function createHttp1Client(options: Http1ClientOptions): Http1Client {
     unstall(c)
     c.socket.destroy()
     connections.splice(connections.indexOf(c), 1)
+    if (c.listedIdle) idle.splice(idle.indexOf(c), 1)
     const waiting = c.waiting.splice(0)
     waiting.forEach((exchange, i) => settle(exchange, i === 0 ? first : err))
     pump()
@@ -227,6 +242,7 @@ export function createHttp1Client(options: Http1ClientOptions): Http1Client {
     if (c.waiting.length === 0) {
       c.idleSince = now()
       unstall(c) // its replies caught up: it can carry requests again
+      nowIdle(c)
     }
   }
 

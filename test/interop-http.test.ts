@@ -112,3 +112,37 @@ test('ilp-plugin-http with a wrong token is refused (401); our link with a wrong
   const reply = await wrong.send(ourPrepare(1n, 0))
   assert.ok(isReject(reply) && reply.code === 'F00' && reply.triggeredBy === 'test.ours')
 })
+
+test('ilp-plugin-http over HTTP/2 (outgoing.http2: cleartext, prior knowledge) → our HTTP port: Prepares in flight beside HTTP/1.1, rejects unchanged, bad tokens refused', async (t) => {
+  const { plugin, link, server } = await setup(t)
+  link.handle(async (prepare) => {
+    if (prepare.amount === 13n) return reject('F04', 'test.ours', 'too little', prepare.data)
+    return { type: IlpPacketType.Fulfill, fulfillment: new Uint8Array(fulfillment), data: prepare.data }
+  })
+  const h2 = new PluginHttp({ incoming: { port: 0, staticToken: TO_JS }, outgoing: { url: `${server.url}/accounts/js/ilp`, staticToken: FROM_JS, http2: true } })
+  await h2.connect()
+  t.after(() => h2.disconnect())
+  const jsPrepare = (amount: string, n: number) =>
+    IlpPacket.serializeIlpPrepare({ amount, expiresAt: new Date(Date.now() + 30_000), executionCondition: condition, destination: 'test.ours.x', data: Buffer.from(`packet ${n}`) })
+  // HTTP/2 and HTTP/1.1 requests on the same port at once.
+  const [overHttp2, overHttp1] = await Promise.all([
+    Promise.all(Array.from({ length: 100 }, (_, i) => h2.sendData(jsPrepare(String(100 + i), i)) as Promise<Buffer>)),
+    Promise.all(Array.from({ length: 20 }, (_, i) => plugin.sendData(jsPrepare(String(100 + i), i)) as Promise<Buffer>)),
+  ])
+  for (const replies of [overHttp2, overHttp1]) {
+    replies.forEach((bytes, i) => {
+      const reply = IlpPacket.deserializeIlpFulfill(bytes)
+      assert.deepEqual(reply.fulfillment, fulfillment)
+      assert.equal(reply.data.toString(), `packet ${i}`)
+    })
+  }
+  const rejected = IlpPacket.deserializeIlpReject(await h2.sendData(jsPrepare('13', 0)))
+  assert.equal(rejected.code, 'F04')
+  assert.equal(rejected.message, 'too little')
+  const intruder = new PluginHttp({ incoming: { port: 0, staticToken: 'x' }, outgoing: { url: `${server.url}/ilp`, staticToken: 'wrong', http2: true } })
+  await intruder.connect()
+  t.after(() => intruder.disconnect())
+  await assert.rejects(intruder.sendData(jsPrepare('1', 0)), /code=401/)
+  // The HTTP/2 connection keeps serving after the refusal on another.
+  assert.ok(IlpPacket.deserializeIlpFulfill(await h2.sendData(jsPrepare('5', 5))))
+})

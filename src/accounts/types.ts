@@ -21,8 +21,10 @@ export interface HttpSettings {
   mode?: 'sync' | 'async'
   /** Sync requests in flight per connection (HTTP/1.1 pipelining); absent or 1 = none. */
   pipelining?: number
-  /** Keep-alive connections to the peer; absent = the link's default (64, or 4 with pipelining). */
+  /** Keep-alive connections to the peer; absent = the link's default (64, or 4 with pipelining, or 1 with http2). */
   connections?: number
+  /** Sync requests over HTTP/2 instead of HTTP/1.1. */
+  http2?: boolean
 }
 
 export interface Account {

@@ -24,6 +24,16 @@ test('http.connections: parsed, kept in JSON, bounded', () => {
   }
 })
 
+test('http.http2: parsed, kept in JSON, refused with async mode and with pipelining', () => {
+  const account = parseAccount({ id: 'p', http: { url: 'http://127.0.0.1:1/ilp', http2: 'true' } }, defaults)
+  assert.equal(account.http?.http2, true)
+  assert.deepEqual(accountToJson(account).http, { url: 'http://127.0.0.1:1/ilp', http2: true })
+  assert.equal(parseAccount({ id: 'q', http: { url: 'http://127.0.0.1:1/ilp', http2: false } }, defaults).http?.http2, undefined)
+  assert.throws(() => parseAccount({ id: 'p', http: { mode: 'async', http2: true } }, defaults), (err: unknown) => err instanceof AccountConfigError && err.field === 'http.http2')
+  assert.throws(() => parseAccount({ id: 'p', http: { http2: true, pipelining: 8 } }, defaults), /pipelining is HTTP\/1\.1/)
+  assert.throws(() => parseAccount({ id: 'p', http: { http2: 'sometimes' } }, defaults), (err: unknown) => err instanceof AccountConfigError && err.field === 'http.http2')
+})
+
 test('an unknown key inside btp/http is named with its object', () => {
   assert.throws(() => parseAccount({ id: 'x', http: { colour: 'red' } }, defaults), (e: AccountConfigError) => e.field === 'http.colour' && /unknown key http\.colour/.test(e.message))
 })

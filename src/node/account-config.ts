@@ -49,11 +49,18 @@ export const accountSchema = z.strictObject({
        * Faster, but a slow reply delays every reply behind it on its connection: only for peers that answer promptly.
        */
       pipelining: integer(1, HTTP_PIPELINING_MAX).optional(),
-      /** Keep-alive connections to the peer, opened as needed; default 64, or 4 with pipelining. */
+      /** Keep-alive connections to the peer, opened as needed; default 64, or 4 with pipelining, or 1 with http2. */
       connections: integer(1, HTTP_CONNECTIONS_MAX).optional(),
+      /** Sync requests over HTTP/2 (prior knowledge for http://, ALPN for https://), a stream each. */
+      http2: flag.optional(),
     })
     .refine((h) => h.pipelining === undefined || h.pipelining === 1 || h.mode !== 'async', {
       message: 'pipelining applies to sync mode only',
+      path: ['pipelining'],
+    })
+    .refine((h) => h.http2 !== true || h.mode !== 'async', { message: 'http2 applies to sync mode only', path: ['http2'] })
+    .refine((h) => h.http2 !== true || h.pipelining === undefined || h.pipelining === 1, {
+      message: 'pipelining is HTTP/1.1; over HTTP/2 every request has a stream of its own',
       path: ['pipelining'],
     })
     .optional(),
@@ -125,6 +132,7 @@ export function toAccount(a: ParsedAccount, defaults: AssetDefaults, root = ''):
         mode: a.http.mode,
         ...(a.http.pipelining !== undefined && { pipelining: a.http.pipelining }),
         ...(a.http.connections !== undefined && { connections: a.http.connections }),
+        ...(a.http.http2 === true && { http2: true }),
       },
     }),
   }
@@ -140,6 +148,7 @@ export function accountToJson(account: Account, { secrets = false } = {}): Recor
     mode: account.http.mode,
     pipelining: account.http.pipelining,
     connections: account.http.connections,
+    http2: account.http.http2,
     incoming_token: secrets ? account.http.incomingToken : undefined,
     outgoing_token: secrets ? account.http.outgoingToken : undefined,
   }

@@ -47,6 +47,7 @@ export function httpTransport(config: NodeConfig): Transport {
         ...(http.mode !== undefined && { mode: http.mode }),
         ...(http.pipelining !== undefined && { pipelining: http.pipelining }),
         ...(http.connections !== undefined && { connections: http.connections }),
+        ...(http.http2 === true && { http2: true }),
         ...(server !== undefined && { server }),
         address: () => ctx?.address() ?? '',
         ...(ctx !== undefined && { log: ctx.log }),

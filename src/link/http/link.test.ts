@@ -14,11 +14,11 @@ const TOKEN_A = 'token-of-a-at-b-0123456789abcdef0123456789abcdef'
 const TOKEN_B = 'token-of-b-at-a-0123456789abcdef0123456789abcdef'
 
 /** Node A and node B, each with an HTTP listener, peered with each other (A knows B as account "b"). */
-async function pair(mode: 'sync' | 'async', pipelining = 1) {
+async function pair(mode: 'sync' | 'async', pipelining = 1, http2 = false) {
   const serverA = await createHttpLinkServer({ listen: { port: 0 }, authenticate: createTokenAuthenticator([{ accountId: 'b', token: TOKEN_B }]) })
   const serverB = await createHttpLinkServer({ listen: { port: 0 }, authenticate: createTokenAuthenticator([{ accountId: 'a', token: TOKEN_A }]) })
-  const a = createHttpLink({ accountId: 'b', url: `${serverB.url}/accounts/a/ilp`, outgoingToken: TOKEN_A, server: serverA, mode, pipelining })
-  const b = createHttpLink({ accountId: 'a', url: `${serverA.url}/ilp`, outgoingToken: TOKEN_B, server: serverB, mode, pipelining })
+  const a = createHttpLink({ accountId: 'b', url: `${serverB.url}/accounts/a/ilp`, outgoingToken: TOKEN_A, server: serverA, mode, pipelining, http2 })
+  const b = createHttpLink({ accountId: 'a', url: `${serverA.url}/ilp`, outgoingToken: TOKEN_B, server: serverB, mode, pipelining, http2 })
   return {
     a,
     b,
@@ -34,6 +34,7 @@ async function pair(mode: 'sync' | 'async', pipelining = 1) {
 runLinkContract('ILP over HTTP (sync)', () => pair('sync'))
 runLinkContract('ILP over HTTP (async, RFC 35 draft 3)', () => pair('async'))
 runLinkContract('ILP over HTTP (sync, pipelined)', () => pair('sync', 8))
+runLinkContract('ILP over HTTP/2 (sync, prior knowledge)', () => pair('sync', 1, true))
 
 async function post(server: HttpLinkServer, path: string, body: Uint8Array | string, headers: Record<string, string>) {
   const res = await request(server.url + path, { method: 'POST', body, headers })

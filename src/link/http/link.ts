@@ -5,7 +5,7 @@
  * keep-alive connections with many requests in flight. In `sync` mode (draft 2, what deployed peers speak) the
  * reply is the 200 body, and the requests go through our HTTP/1.1 client (http1-client.ts: 64 connections with one
  * request each, or with `pipelining` > 1 a few connections carrying that many each); it measured ~10 µs of CPU
- * per packet cheaper than undici. In `async` mode (draft 3) the request goes through undici and carries
+ * per packet cheaper than undici. With `http2` they go over HTTP/2 instead (http2-client.ts), a stream each. In `async` mode (draft 3) the request goes through undici and carries
  * Callback-Url and Request-Id, the peer answers 202, and its reply arrives later at our server's callback path
  * (first reply per id wins).
  * Incoming: the shared HttpLinkServer hands this account's Prepares to the handler set by `handle`.
@@ -26,6 +26,7 @@ import { HTTP_BODY_MAX_BYTES, type HttpEndpoint, type HttpLinkServer } from './s
 import { createCallbackPoster, type CallbackPoster } from './callback.js'
 import { post, ReplyTooLarge, type PostReply } from './post.js'
 import { createHttp1Client, HttpClientError, type HttpClientErrorCode } from './http1-client.js'
+import { createHttp2Client } from './http2-client.js'
 
 /** Requests in flight on one link before send answers LINK_OVERLOADED (RFC 18: bound what a peer can hold). */
 export const HTTP_IN_FLIGHT_MAX = 4096
@@ -58,6 +59,11 @@ export interface HttpLinkOptions {
    * faster, but a slow reply delays the replies behind it on its connection.
    */
   pipelining?: number
+  /**
+   * Sync mode: HTTP/2 instead of HTTP/1.1 (prior knowledge for http://, ALPN for https://), every request a
+   * stream of its own on `connections` connections (default 1). For peers that speak it: ours, hyper's.
+   */
+  http2?: boolean
   inFlightMax?: number
   /** https, sync mode: certificate authorities to trust instead of the system's (a peer with a private CA). */
   ca?: string | Buffer
@@ -104,7 +110,16 @@ export function createHttpLink(options: HttpLinkOptions): Link {
   const client =
     target === undefined || mode !== 'sync'
       ? undefined
-      : createHttp1Client({
+      : options.http2 === true
+        ? createHttp2Client({
+            url: target,
+            headers,
+            connections: connections ?? 1,
+            bodyMaxBytes: HTTP_BODY_MAX_BYTES,
+            now,
+            ...(options.ca !== undefined && { ca: options.ca }),
+          })
+        : createHttp1Client({
           url: target,
           headers,
           connections: connections ?? (pipelining === 1 ? HTTP_CONNECTIONS_DEFAULT : HTTP_PIPELINED_CONNECTIONS_DEFAULT),

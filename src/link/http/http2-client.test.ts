@@ -1,6 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { createServer as createHttp2Server, type Http2Server, type ServerHttp2Stream } from 'node:http2'
+import { readFileSync } from 'node:fs'
+import { createSecureServer, createServer as createHttp2Server, type Http2Server, type ServerHttp2Stream } from 'node:http2'
 import { createServer as createNetServer, type AddressInfo } from 'node:net'
 import { contractPrepare, echoFulfill } from '../link-contract.js'
 import { LinkError } from '../types.js'
@@ -125,4 +126,31 @@ test('HTTP/2 client: a reply body over the bound cancels the stream; statuses co
   assert.equal(last.expiresAt.getTime(), prepare.expiresAt.getTime() - 1000)
   await client.close()
   await assert.rejects(client.post(packetBytes(contractPrepare()), Date.now() + 5000), (err: unknown) => err instanceof HttpClientError && err.code === 'HTTP_CLIENT_CLOSED')
+})
+
+test('HTTP/2 over TLS: ALPN h2 to a peer whose certificate the link trusts (ca); one it does not trust is LINK_DOWN', async (t) => {
+  const fixtures = new URL('../../../../test/fixtures/', import.meta.url)
+  const cert = readFileSync(new URL('tls-localhost.crt', fixtures))
+  const key = readFileSync(new URL('tls-localhost.key', fixtures))
+  const server = createSecureServer({ cert, key }) // ALPN h2 only: an HTTP/1.1 client would be refused
+  let alpn: string | false | undefined
+  server.on('session', (session) => void (alpn = session.alpnProtocol))
+  server.on('stream', (stream) => {
+    const chunks: Buffer[] = []
+    stream.on('data', (c: Buffer) => chunks.push(c))
+    stream.on('end', () => fulfil(stream, Buffer.concat(chunks)))
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())))
+  const { port } = server.address() as AddressInfo
+  for (const host of ['localhost', '127.0.0.1']) {
+    const trusting = createHttpLink({ accountId: 'p', url: `https://${host}:${port}/ilp`, outgoingToken: 'x', ca: cert, http2: true })
+    t.after(() => trusting.close())
+    const replies = await Promise.all([1n, 2n, 3n].map((amount) => trusting.send(contractPrepare({ amount }))))
+    assert.deepEqual(replies.map((r) => r.type), [13, 13, 13], `fulfilled over https://${host}`)
+    assert.equal(alpn, 'h2')
+  }
+  const doubting = createHttpLink({ accountId: 'p', url: `https://localhost:${port}/ilp`, outgoingToken: 'x', http2: true })
+  t.after(() => doubting.close())
+  await assert.rejects(doubting.send(contractPrepare()), (err: unknown) => err instanceof LinkError && err.code === 'LINK_DOWN')
 })

@@ -60,6 +60,11 @@ export interface Http1ClientOptions {
 /** Called once per request: with the reply, or with undefined and why there is none. */
 export type ReplyDone = (reply: PostReply | undefined, err?: HttpClientError) => void
 
+/** A client's `post`: its `request` as a promise (for callers off the hot path). */
+export function postOf(request: Http1Client['request']): Http1Client['post'] {
+  return (body, deadline, signal) => new Promise<PostReply>((resolve, reject) => request(body, deadline, (reply, err) => (reply === undefined ? reject(err) : resolve(reply)), signal))
+}
+
 export interface Http1Client {
   /** POSTs `body`; fails HTTP_REPLY_TIMEOUT when no reply has come by `deadline` (ms, on `now`'s clock). */
   post(body: Uint8Array, deadline: number, signal?: AbortSignal): Promise<PostReply>
@@ -396,8 +401,7 @@ export function createHttp1Client(options: Http1ClientOptions): Http1Client {
 
   return {
     request,
-    post: (body, deadline, signal) =>
-      new Promise<PostReply>((resolve, reject) => request(body, deadline, (reply, err) => (reply === undefined ? reject(err) : resolve(reply)), signal)),
+    post: postOf(request),
     async close() {
       if (closed) return
       closed = true

@@ -18,7 +18,7 @@ import { connect, constants, type ClientHttp2Session, type ClientHttp2Stream } f
 import { isIP } from 'node:net'
 import { writeForwardedPrepare } from '../../ilp/packet.js'
 import type { IlpPrepare } from '../../ilp/types.js'
-import { HTTP_CLIENT_IDLE_MS, HttpClientError, type Http1Client, type ReplyDone } from './http1-client.js'
+import { HTTP_CLIENT_IDLE_MS, HttpClientError, postOf, type Http1Client, type ReplyDone } from './http1-client.js'
 import type { PostReply } from './post.js'
 
 /** Deadlines and idle sessions are checked this often (one timer per client, while it has sessions or requests). */
@@ -239,8 +239,7 @@ export function createHttp2Client(options: Http2ClientOptions): Http1Client {
 
   return {
     request,
-    post: (body, deadline, signal) =>
-      new Promise<PostReply>((resolve, reject) => request(body, deadline, (reply, err) => (reply === undefined ? reject(err) : resolve(reply)), signal)),
+    post: postOf(request),
     async close() {
       if (closed) return
       closed = true

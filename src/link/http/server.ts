@@ -107,6 +107,15 @@ function readBody(req: IncomingMessage): Promise<Uint8Array> {
   })
 }
 
+/** The peer's address for a log line; node:http2's socket proxy throws once its session is gone. */
+function remoteAddress(req: IncomingMessage): string | undefined {
+  try {
+    return req.socket?.remoteAddress
+  } catch {
+    return undefined
+  }
+}
+
 function send(res: ServerResponse, status: number, body: Uint8Array | string, type = 'text/plain'): void {
   if (res.headersSent || res.destroyed) return
   res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) })
@@ -213,7 +222,7 @@ export async function createHttpLinkServer(options: HttpLinkServerOptions): Prom
   function serveRequest(req: IncomingMessage, res: ServerResponse): void {
     route(req, res).catch((err: unknown) => {
       if (err instanceof HttpFailure) {
-        if (err.status === 401) log.warn({ remote: req.socket?.remoteAddress }, 'ILP-over-HTTP request with bad credentials')
+        if (err.status === 401) log.warn({ remote: remoteAddress(req) }, 'ILP-over-HTTP request with bad credentials')
         if (err.status === 413) {
           // HTTP/1.1: the rest of the body is not read, so the connection cannot carry another request. HTTP/2
           // ends just the stream (and has no Connection field).

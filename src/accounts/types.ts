@@ -18,6 +18,10 @@ export interface HttpSettings {
   url?: string
   outgoingToken?: string
   incomingToken?: string
+  /** JWT_HS_256: verify the peer's JWTs with this shared secret. */
+  incomingJwtSecret?: string
+  /** JWT_HS_256: send JWTs derived from this shared secret (instead of outgoingToken). */
+  outgoingJwtSecret?: string
   mode?: 'sync' | 'async'
   /** Sync requests in flight per connection (HTTP/1.1 pipelining); absent or 1 = none. */
   pipelining?: number

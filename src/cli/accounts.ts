@@ -17,6 +17,8 @@ interface AddOptions extends AdminOptions {
   btpIncomingToken?: string
   httpUrl?: string
   httpIncomingToken?: string
+  httpIncomingJwtSecret?: string
+  httpOutgoingJwtSecret?: string
   httpOutgoingToken?: string
   json?: string
 }
@@ -48,12 +50,14 @@ export function accountBody(id: string, o: AddOptions): Record<string, unknown> 
   if (o.btpUrl !== undefined || o.btpIncomingToken !== undefined) {
     body.btp = { ...(body.btp as object), ...(o.btpUrl && { url: o.btpUrl }), ...(o.btpIncomingToken && { incoming_token: o.btpIncomingToken }) }
   }
-  if (o.httpUrl !== undefined || o.httpIncomingToken !== undefined || o.httpOutgoingToken !== undefined) {
+  if ([o.httpUrl, o.httpIncomingToken, o.httpOutgoingToken, o.httpIncomingJwtSecret, o.httpOutgoingJwtSecret].some((v) => v !== undefined)) {
     body.http = {
       ...(body.http as object),
       ...(o.httpUrl && { url: o.httpUrl }),
       ...(o.httpIncomingToken && { incoming_token: o.httpIncomingToken }),
       ...(o.httpOutgoingToken && { outgoing_token: o.httpOutgoingToken }),
+      ...(o.httpIncomingJwtSecret && { incoming_jwt_secret: o.httpIncomingJwtSecret }),
+      ...(o.httpOutgoingJwtSecret && { outgoing_jwt_secret: o.httpOutgoingJwtSecret }),
     }
   }
   return body
@@ -80,6 +84,8 @@ function addCommand(): Command {
       .option('--http-url <url>')
       .option('--http-incoming-token <token>')
       .option('--http-outgoing-token <token>')
+      .option('--http-incoming-jwt-secret <secret>', "verify the peer's JWTs (JWT_HS_256) with this shared secret")
+      .option('--http-outgoing-jwt-secret <secret>', 'send JWTs derived from this shared secret instead of a token')
       .option('--json <body>', 'the whole account as JSON (snake_case keys, as in the config file)'),
   ).action(
     action(async (id: string, o: AddOptions) => {

@@ -1,5 +1,6 @@
 export * from './types.js'
 export * from './tokens.js'
+export { createJwtAuthorization, createJwtVerifier, JWT_LIFETIME_MS, JWT_CLOCK_TOLERANCE_MS } from './jwt.js'
 export * from './log.js'
 export * from './http/index.js'
 export * from './btp/index.js'

@@ -34,6 +34,19 @@ test('http.http2: parsed, kept in JSON, refused with async mode and with pipelin
   assert.throws(() => parseAccount({ id: 'p', http: { http2: 'sometimes' } }, defaults), (err: unknown) => err instanceof AccountConfigError && err.field === 'http.http2')
 })
 
+test('http JWT secrets: parsed, kept only in the JSON with secrets, and one outgoing credential at most', () => {
+  const account = parseAccount({ id: 'p', http: { url: 'http://127.0.0.1:1/ilp', incoming_jwt_secret: 'in-secret', outgoing_jwt_secret: 'out-secret' } }, defaults)
+  assert.equal(account.http?.incomingJwtSecret, 'in-secret')
+  assert.equal(account.http?.outgoingJwtSecret, 'out-secret')
+  assert.deepEqual(accountToJson(account).http, { url: 'http://127.0.0.1:1/ilp' })
+  assert.deepEqual(accountToJson(account, { secrets: true }).http, { url: 'http://127.0.0.1:1/ilp', incoming_jwt_secret: 'in-secret', outgoing_jwt_secret: 'out-secret' })
+  assert.throws(
+    () => parseAccount({ id: 'p', http: { outgoing_token: 'a', outgoing_jwt_secret: 'b' } }, defaults),
+    (err: unknown) => err instanceof AccountConfigError && err.field === 'http.outgoing_jwt_secret',
+  )
+  assert.throws(() => parseAccount({ id: 'p', http: { incoming_jwt_secret: '' } }, defaults), (err: unknown) => err instanceof AccountConfigError && err.field === 'http.incoming_jwt_secret')
+})
+
 test('an unknown key inside btp/http is named with its object', () => {
   assert.throws(() => parseAccount({ id: 'x', http: { colour: 'red' } }, defaults), (e: AccountConfigError) => e.field === 'http.colour' && /unknown key http\.colour/.test(e.message))
 })

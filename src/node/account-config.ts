@@ -43,6 +43,10 @@ export const accountSchema = z.strictObject({
       url: z.url({ protocol: /^https?$/ }).optional(),
       incoming_token: token.optional(),
       outgoing_token: token.optional(),
+      /** JWT_HS_256: the peer's JWTs are verified with this shared secret (beside or instead of incoming_token). */
+      incoming_jwt_secret: token.optional(),
+      /** JWT_HS_256: we send JWTs derived from this shared secret instead of outgoing_token. */
+      outgoing_jwt_secret: token.optional(),
       mode: z.enum(['sync', 'async']).optional(),
       /**
        * Sync requests in flight per connection to the peer (HTTP/1.1 pipelining, RFC 9112 §9.3.2); 1 (default) = off.
@@ -59,6 +63,10 @@ export const accountSchema = z.strictObject({
       path: ['pipelining'],
     })
     .refine((h) => h.http2 !== true || h.mode !== 'async', { message: 'http2 applies to sync mode only', path: ['http2'] })
+    .refine((h) => h.outgoing_token === undefined || h.outgoing_jwt_secret === undefined, {
+      message: 'set outgoing_token (a static bearer token) or outgoing_jwt_secret (JWTs derived from a shared secret), not both',
+      path: ['outgoing_jwt_secret'],
+    })
     .refine((h) => h.http2 !== true || h.pipelining === undefined || h.pipelining === 1, {
       message: 'pipelining is HTTP/1.1; over HTTP/2 every request has a stream of its own',
       path: ['pipelining'],
@@ -130,6 +138,8 @@ export function toAccount(a: ParsedAccount, defaults: AssetDefaults, root = ''):
         incomingToken: a.http.incoming_token,
         outgoingToken: a.http.outgoing_token,
         mode: a.http.mode,
+        ...(a.http.incoming_jwt_secret !== undefined && { incomingJwtSecret: a.http.incoming_jwt_secret }),
+        ...(a.http.outgoing_jwt_secret !== undefined && { outgoingJwtSecret: a.http.outgoing_jwt_secret }),
         ...(a.http.pipelining !== undefined && { pipelining: a.http.pipelining }),
         ...(a.http.connections !== undefined && { connections: a.http.connections }),
         ...(a.http.http2 === true && { http2: true }),
@@ -151,6 +161,8 @@ export function accountToJson(account: Account, { secrets = false } = {}): Recor
     http2: account.http.http2,
     incoming_token: secrets ? account.http.incomingToken : undefined,
     outgoing_token: secrets ? account.http.outgoingToken : undefined,
+    incoming_jwt_secret: secrets ? account.http.incomingJwtSecret : undefined,
+    outgoing_jwt_secret: secrets ? account.http.outgoingJwtSecret : undefined,
   }
   const routing =
     account.sendRoutes === undefined && account.receiveRoutes === undefined

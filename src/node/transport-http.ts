@@ -31,19 +31,22 @@ export function httpTransport(config: NodeConfig): Transport {
       })
     },
     accountsChanged(accounts: readonly Account[]) {
-      authenticate = createTokenAuthenticator(incomingTokens(accounts, (a) => a.http?.incomingToken))
+      const jwtSecrets = accounts.flatMap((a) => (a.http?.incomingJwtSecret ? [{ accountId: a.id, jwtSecret: a.http.incomingJwtSecret }] : []))
+      authenticate = createTokenAuthenticator(incomingTokens(accounts, (a) => a.http?.incomingToken), jwtSecrets)
       server?.credentialsChanged()
     },
     linkFor(account: Account): Link | undefined {
       const http = account.http
-      if (http === undefined || (http.url === undefined && http.incomingToken === undefined)) return undefined
-      if (http.incomingToken !== undefined && server === undefined) {
-        ctx?.log.warn({ account: account.id }, 'account has http.incoming_token but http.listen is not set: the peer cannot reach us')
+      const incoming = http?.incomingToken ?? http?.incomingJwtSecret
+      if (http === undefined || (http.url === undefined && incoming === undefined)) return undefined
+      if (incoming !== undefined && server === undefined) {
+        ctx?.log.warn({ account: account.id }, 'account has http.incoming_token or incoming_jwt_secret but http.listen is not set: the peer cannot reach us')
       }
       return createHttpLink({
         accountId: account.id,
         ...(http.url !== undefined && { url: http.url }),
         ...(http.outgoingToken !== undefined && { outgoingToken: http.outgoingToken }),
+        ...(http.outgoingJwtSecret !== undefined && { outgoingJwtSecret: http.outgoingJwtSecret }),
         ...(http.mode !== undefined && { mode: http.mode }),
         ...(http.pipelining !== undefined && { pipelining: http.pipelining }),
         ...(http.connections !== undefined && { connections: http.connections }),

@@ -26,7 +26,7 @@ const until = async (check: () => boolean): Promise<void> => {
 
 test('async reply: retried on 5xx until a 2xx, with the same Request-Id and our token (RFC 35)', async (t) => {
   const p = await peer(t, [503, 500, 200])
-  const poster = createCallbackPoster({ authorization: 'Bearer ours', now: Date.now, log: silentLinkLogger })
+  const poster = createCallbackPoster({ authorization: () => 'Bearer ours', now: Date.now, log: silentLinkLogger })
   t.after(() => poster.close())
   poster.post(p.url, 'id-1', new TextEncoder().encode('reply'), new Date(Date.now() + 10_000))
   await until(() => p.seen.length === 3)
@@ -37,7 +37,7 @@ test('async reply: retried on 5xx until a 2xx, with the same Request-Id and our 
 
 test('async reply: a 4xx stops the retries at once', async (t) => {
   const p = await peer(t, [400])
-  const poster = createCallbackPoster({ authorization: 'Bearer ours', now: Date.now, log: silentLinkLogger })
+  const poster = createCallbackPoster({ authorization: () => 'Bearer ours', now: Date.now, log: silentLinkLogger })
   t.after(() => poster.close())
   poster.post(p.url, 'id-2', new Uint8Array([1]), new Date(Date.now() + 10_000))
   await until(() => p.seen.length === 1)
@@ -47,7 +47,7 @@ test('async reply: a 4xx stops the retries at once', async (t) => {
 
 test('async reply: no retry is scheduled past the Prepare’s expiry', async (t) => {
   const p = await peer(t, [503])
-  const poster = createCallbackPoster({ authorization: 'Bearer ours', now: Date.now, log: silentLinkLogger })
+  const poster = createCallbackPoster({ authorization: () => 'Bearer ours', now: Date.now, log: silentLinkLogger })
   t.after(() => poster.close())
   poster.post(p.url, 'id-3', new Uint8Array([1]), new Date(Date.now() + 120))
   await new Promise((r) => setTimeout(r, 600))

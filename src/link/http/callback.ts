@@ -15,7 +15,7 @@ export interface CallbackPoster {
   close(): Promise<void>
 }
 
-export function createCallbackPoster(options: { authorization: string; now: () => number; log: LinkLogger }): CallbackPoster {
+export function createCallbackPoster(options: { authorization: () => string; now: () => number; log: LinkLogger }): CallbackPoster {
   const agent = new Agent({ connections: 16, keepAliveTimeout: 30_000 })
   const closing = new AbortController()
   const timers = new Set<NodeJS.Timeout>()
@@ -24,7 +24,7 @@ export function createCallbackPoster(options: { authorization: string; now: () =
     const res = await request(url, {
       method: 'POST',
       dispatcher: agent,
-      headers: { 'content-type': 'application/octet-stream', 'request-id': requestId, authorization: options.authorization },
+      headers: { 'content-type': 'application/octet-stream', 'request-id': requestId, authorization: options.authorization() },
       body,
     })
     res.body.resume()

@@ -8,6 +8,8 @@ import { decodeReply, packetBytes, type IlpPrepare, type IlpReply } from '../../
 import { createHttpLinkServer, type HttpLinkServerOptions } from './server.js'
 import { HTTP_PIPELINED_MAX } from './fast-path.js'
 import { sameSecret } from './fast-route.js'
+import { JWT_CLOCK_TOLERANCE_MS } from '../jwt.js'
+import { createHmac } from 'node:crypto'
 import { headEnd, parseResponseHead } from './http1.js'
 
 const TOKEN = 'token-of-a-0123456789abcdef0123456789abcdef'
@@ -319,6 +321,28 @@ test('fast path: credentials are remembered per connection only until they chang
   send(TOKEN_B)
   await client.waitFor(9)
   assert.equal(client.responses[8]!.status, 404)
+})
+
+test('fast path: a JWT is remembered on its connection only until it expires; then the same token is refused', async (t) => {
+  const SECRET = 'jwt-secret-of-a-0123456789abcdef0123456789ab'
+  const server = await createHttpLinkServer({ listen: { port: 0 }, authenticate: createTokenAuthenticator([], [{ accountId: 'a', jwtSecret: SECRET }]) })
+  t.after(() => server.close())
+  server.register('a', { handler: async (p) => echoFulfill(p) })
+  // Expired 4 s ago: still inside the clock tolerance, for at most a second more.
+  const exp = Math.floor(Date.now() / 1000) - (JWT_CLOCK_TOLERANCE_MS / 1000 - 1)
+  const input = `${Buffer.from('{"alg":"HS256","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify({ exp })).toString('base64url')}`
+  const token = `${input}.${createHmac('sha256', SECRET).update(input).digest('base64url')}`
+  const client = await rawClient(server.url)
+  t.after(() => client.socket.destroy())
+  const send = (): void => void client.socket.write(request(packetBytes(contractPrepare()), { authorization: `Bearer ${token}` }, '/accounts/a/ilp'))
+  send()
+  send()
+  await client.waitFor(2)
+  assert.deepEqual(client.responses.map((r) => r.status), [200, 200])
+  while (Date.now() < exp * 1000 + JWT_CLOCK_TOLERANCE_MS + 50) await new Promise((r) => setTimeout(r, 50))
+  send()
+  await client.waitFor(3)
+  assert.equal(client.responses[2]!.status, 401, 'the remembered token expired: checked again, and refused')
 })
 
 test('sameSecret: equal strings only, whatever the lengths', () => {

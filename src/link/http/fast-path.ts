@@ -39,6 +39,8 @@ export interface RouteMemo {
   target: string
   /** The route's credentials version when this was accepted: a change of accounts or tokens forgets it. */
   version: number
+  /** Until when (ms) the credentials stay good without a new check: a JWT's expiry, else Infinity. */
+  validUntil: number
   serve: FastServe | undefined
 }
 
@@ -302,7 +304,7 @@ export function createFastPath(options: FastPathOptions): FastPath {
       partialSince: 0,
       activeAt: options.now(),
       handOverRest: undefined,
-      memo: { authorization: '', target: '', version: -1, serve: undefined },
+      memo: { authorization: '', target: '', version: -1, validUntil: Infinity, serve: undefined },
       onData: (chunk: Buffer) => {
         if (c.state === 'reading') parse(c, chunk)
         else if (c.state === 'paused') carry(c, chunk)

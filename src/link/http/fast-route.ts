@@ -8,7 +8,8 @@ import type { IlpPrepare, IlpReply } from '../../ilp/types.js'
 import type { LinkLogger } from '../log.js'
 import type { FastReply, FastRoute, FastServe, RouteMemo } from './fast-path.js'
 import type { RequestHead } from './http1.js'
-import { ACCOUNT_PATH, checkContentType, decodeOr400, HttpFailure } from './requests.js'
+import { ACCOUNT_PATH, bearerToken, checkContentType, decodeOr400, HttpFailure } from './requests.js'
+import { validUntil } from '../jwt.js'
 import type { HttpEndpoint } from './server.js'
 
 /** Paths remembered (a bound: any number of distinct paths may be tried). */
@@ -18,6 +19,8 @@ export interface FastRouteOptions {
   /** The server's check of credentials and account (throws HttpFailure 401/404). */
   authenticate(authorization: string, pathAccount: string | undefined): { accountId: string; endpoint: HttpEndpoint }
   log: LinkLogger
+  /** The clock a JWT's expiry is checked on, when a connection's remembered credentials are one. */
+  now: () => number
 }
 
 export interface FastRouter {
@@ -37,7 +40,7 @@ export function sameSecret(known: string, given: string): boolean {
   return diff === 0
 }
 
-export function createFastRoute({ authenticate, log }: FastRouteOptions): FastRouter {
+export function createFastRoute({ authenticate, log, now }: FastRouteOptions): FastRouter {
   /** Bumped by credentialsChanged: memos of older versions are not used. */
   let version = 0
   const failure = (status: number, message: string): FastReply => ({ status, body: Buffer.from(message), contentType: 'text/plain' })
@@ -103,7 +106,11 @@ export function createFastRoute({ authenticate, log }: FastRouteOptions): FastRo
     // The same credentials to the same path as this connection's last accepted request, with nothing changed
     // since: the same account and endpoint (one SHA-256 and a lookup fewer per request).
     const remembered =
-      memo.serve !== undefined && memo.version === version && memo.target === head.target && sameSecret(memo.authorization, head.authorization)
+      memo.serve !== undefined &&
+      memo.version === version &&
+      memo.target === head.target &&
+      sameSecret(memo.authorization, head.authorization) &&
+      (memo.validUntil === Infinity || now() < memo.validUntil)
     const pathAccount = remembered ? undefined : prepareTarget(head.target)
     if (pathAccount === null) return undefined
     try {
@@ -117,6 +124,7 @@ export function createFastRoute({ authenticate, log }: FastRouteOptions): FastRo
       memo.authorization = head.authorization
       memo.target = head.target
       memo.version = version
+      memo.validUntil = validUntil(bearerToken(head.authorization)) // a JWT is remembered until it expires
       memo.serve = serve
       return serve
     } catch (err) {

@@ -48,6 +48,11 @@ export interface Http1ClientOptions {
   url: URL
   /** Header fields sent with every request, after Host (e.g. authorization, content-type). */
   headers: Record<string, string>
+  /**
+   * The Authorization field's value, when it changes over time (JWTs signed anew): asked per request, the
+   * request head is rebuilt when the answer changes. Takes the place of an `authorization` in `headers`.
+   */
+  authorization?: () => string
   connections: number
   /** Requests in flight per connection. */
   pipelining: number
@@ -109,8 +114,13 @@ export function createHttp1Client(options: Http1ClientOptions): Http1Client {
   const tls = url.protocol === 'https:'
   const port = Number(url.port || (tls ? 443 : 80))
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname // IPv6 literals come bracketed
-  const fields = Object.entries(options.headers).map(([name, value]) => `${name}: ${value}\r\n`).join('')
-  const requestHead = Buffer.from(`POST ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n${fields}Content-Length: `, 'latin1')
+  const headHead = (authorization: string | undefined): Buffer => {
+    const headers = authorization === undefined ? options.headers : { ...options.headers, authorization }
+    const fields = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('')
+    return Buffer.from(`POST ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n${fields}Content-Length: `, 'latin1')
+  }
+  let authorization = options.authorization?.()
+  let requestHead = headHead(authorization)
   const connections: Connection[] = []
   /** Requests waiting for room on a connection (all are at `pipelining`), oldest first. */
   const queued: Exchange[] = []
@@ -125,6 +135,10 @@ export function createHttp1Client(options: Http1ClientOptions): Http1Client {
 
   /** Writes the request straight into the connection's batch: head, then the body (patched when forwarded). */
   function encode(c: Connection, exchange: Exchange): void {
+    if (options.authorization !== undefined && options.authorization() !== authorization) {
+      authorization = options.authorization()
+      requestHead = headHead(authorization)
+    }
     const { body } = exchange
     const batch = c.out
     let at = batch.reserve(requestHead.length + DECIMAL_MAX_BYTES + 4 + body.length)

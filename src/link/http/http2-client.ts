@@ -33,6 +33,8 @@ export interface Http2ClientOptions {
   url: URL
   /** Header fields sent with every request (lower-case names: authorization, content-type, ...). */
   headers: Record<string, string>
+  /** The Authorization field's value, asked per request (JWTs signed anew); takes the place of one in `headers`. */
+  authorization?: () => string
   /** Sessions (connections) to the peer. */
   connections: number
   bodyMaxBytes: number
@@ -132,7 +134,8 @@ export function createHttp2Client(options: Http2ClientOptions): Http1Client {
   function start(session: Session, exchange: Exchange): void {
     let stream: ClientHttp2Stream
     try {
-      stream = session.http2.request(requestHeaders, { endStream: false })
+      const headers = options.authorization === undefined ? requestHeaders : { ...requestHeaders, authorization: options.authorization() }
+      stream = session.http2.request(headers, { endStream: false })
     } catch (err) {
       // The session went away between pick and now (ERR_HTTP2_GOAWAY_SESSION, ...): nothing was sent.
       return settle(exchange, new HttpClientError('HTTP_CONNECTION_LOST', `HTTP/2 session to ${url.host}: ${(err as Error).message}`, { cause: err }))

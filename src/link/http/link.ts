@@ -27,6 +27,8 @@ import { createCallbackPoster, type CallbackPoster } from './callback.js'
 import { post, ReplyTooLarge, type PostReply } from './post.js'
 import { createHttp1Client, HttpClientError, type HttpClientErrorCode } from './http1-client.js'
 import { createHttp2Client } from './http2-client.js'
+import { createJwtAuthorization } from '../jwt.js'
+import { ACCOUNT_PATH } from './requests.js'
 
 /** Requests in flight on one link before send answers LINK_OVERLOADED (RFC 18: bound what a peer can hold). */
 export const HTTP_IN_FLIGHT_MAX = 4096
@@ -47,6 +49,8 @@ export interface HttpLinkOptions {
   /** The peer's endpoint. Without it the link only receives (send fails LINK_DOWN). */
   url?: string
   outgoingToken?: string
+  /** Instead of `outgoingToken`: send JWTs (HS256, 30 s) derived from this secret shared with the peer. */
+  outgoingJwtSecret?: string
   mode?: 'sync' | 'async'
   /** Where the peer's Prepares (and async replies) arrive. Required for `handle` and for async mode. */
   server?: HttpLinkServer
@@ -88,6 +92,16 @@ function isConnectError(err: unknown): boolean {
   return ['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT'].includes(code)
 }
 
+/** The account a peer's URL names (`/accounts/:id/ilp`), if it names one. */
+function accountInPath(url: URL | undefined): string | undefined {
+  const encoded = url === undefined ? undefined : ACCOUNT_PATH.exec(url.pathname)?.[1]
+  try {
+    return encoded === undefined ? undefined : decodeURIComponent(encoded)
+  } catch {
+    return undefined
+  }
+}
+
 export function createHttpLink(options: HttpLinkOptions): Link {
   const mode = options.mode ?? 'sync'
   const now = options.now ?? Date.now
@@ -105,8 +119,17 @@ export function createHttpLink(options: HttpLinkOptions): Link {
     bodyTimeout: HTTP_REPLY_TIMEOUT_MS,
   })
   const path = target === undefined ? '/' : target.pathname + target.search
-  const authorization = `Bearer ${options.outgoingToken ?? ''}`
-  const headers = { 'content-type': 'application/octet-stream', accept: 'application/octet-stream', authorization }
+  // A static token (SIMPLE profile), or JWTs derived from a shared secret (JWT_HS_256), signed anew as they age;
+  // `sub` names our account at the peer when its URL does (`/accounts/:id/ilp`).
+  const staticAuthorization = `Bearer ${options.outgoingToken ?? ''}`
+  const pathAccount = accountInPath(target)
+  const jwtAuthorization =
+    options.outgoingJwtSecret === undefined
+      ? undefined
+      : createJwtAuthorization(options.outgoingJwtSecret, { now, ...(pathAccount !== undefined && { sub: pathAccount }) })
+  const authorization = jwtAuthorization ?? ((): string => staticAuthorization)
+  const headers: Record<string, string> = { 'content-type': 'application/octet-stream', accept: 'application/octet-stream' }
+  if (jwtAuthorization === undefined) headers.authorization = staticAuthorization
   const client =
     target === undefined || mode !== 'sync'
       ? undefined
@@ -114,6 +137,7 @@ export function createHttpLink(options: HttpLinkOptions): Link {
         ? createHttp2Client({
             url: target,
             headers,
+            ...(jwtAuthorization !== undefined && { authorization: jwtAuthorization }),
             connections: connections ?? 1,
             bodyMaxBytes: HTTP_BODY_MAX_BYTES,
             now,
@@ -122,6 +146,7 @@ export function createHttpLink(options: HttpLinkOptions): Link {
         : createHttp1Client({
           url: target,
           headers,
+          ...(jwtAuthorization !== undefined && { authorization: jwtAuthorization }),
           connections: connections ?? (pipelining === 1 ? HTTP_CONNECTIONS_DEFAULT : HTTP_PIPELINED_CONNECTIONS_DEFAULT),
           pipelining,
           bodyMaxBytes: HTTP_BODY_MAX_BYTES,
@@ -154,7 +179,7 @@ export function createHttpLink(options: HttpLinkOptions): Link {
 
   function postPrepare(prepare: IlpPrepare, signal: AbortSignal | undefined, extra?: Record<string, string>): Promise<PostReply> {
     // close() destroys the pool, which fails every request in flight.
-    return post(pool!, path, extra === undefined ? headers : { ...headers, ...extra }, packetBytes(prepare), HTTP_BODY_MAX_BYTES, signal)
+    return post(pool!, path, { ...headers, authorization: authorization(), ...extra }, packetBytes(prepare), HTTP_BODY_MAX_BYTES, signal)
   }
 
   /** A sync request waits for its reply until the Prepare expires (later, it is of no use), at most HTTP_REPLY_TIMEOUT_MS. */

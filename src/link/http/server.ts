@@ -210,9 +210,9 @@ export async function createHttpLinkServer(options: HttpLinkServerOptions): Prom
     return Promise.reject(new HttpFailure(404, 'not found'))
   }
 
-  const fastRouter = createFastRoute({ authenticate, log })
-
   const now = options.now ?? Date.now
+  const fastRouter = createFastRoute({ authenticate, log, now })
+
   const requestReceiveTimeoutMs = options.requestReceiveTimeoutMs ?? HTTP_REQUEST_RECEIVE_TIMEOUT_MS
   const keepAliveMs = options.keepAliveMs ?? HTTP_KEEP_ALIVE_MS
 

@@ -6,7 +6,7 @@
  * in the router's profile); undici would also pipeline only requests marked idempotent.
  *
  * The price of pipelining is head-of-line blocking: a slow reply holds up every reply behind it on that
- * connection. So it is opt-in per account, and new requests go to the connection with the fewest in flight.
+ * connection. So it is opt-in per account, and new requests go to an idle connection before a busy one (see pick).
  * Every request fails HTTP_REPLY_TIMEOUT at its own deadline, wherever it stands on its connection. When the
  * oldest one on a connection passes its deadline, the connection is stalled: it takes no new requests (a
  * new connection may open in its place), its late reply will be read and dropped, and the requests behind it

@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
+import { createSecureContext } from 'node:tls'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import type { Account } from '../accounts/types.js'
@@ -37,7 +38,11 @@ const storeSchema = z.string().refine((s) => s === 'memory' || (s.startsWith('sq
   message: 'expected "memory" or "sqlite:PATH"',
 })
 
-const listenerSchema = z.strictObject({ listen: listen.optional() })
+/** A listener: where, and with `tls` the PEM files of its certificate chain and key (served as wss:// / https://). */
+const listenerSchema = z.strictObject({
+  listen: listen.optional(),
+  tls: z.strictObject({ cert: z.string().min(1), key: z.string().min(1) }).optional(),
+})
 
 /** CCP route exchange (src/connector/ccp): node-wide switches and timers; each account may override who exchanges. */
 const routingSchema = z.strictObject({
@@ -93,6 +98,12 @@ export interface RoutingConfig {
 
 export type StoreConfig = { kind: 'memory' } | { kind: 'sqlite'; path: string }
 
+/** A listener's address, and its TLS certificate chain and key (PEM, read from the configured files). */
+export interface ListenerConfig {
+  readonly listen?: ListenAddress
+  readonly tls?: { readonly cert: Buffer; readonly key: Buffer }
+}
+
 /** The validated configuration createNode takes. */
 export interface NodeConfig {
   /** Unset: learned from the parent account by ILDCP once its link is up. */
@@ -113,8 +124,8 @@ export interface NodeConfig {
   readonly maxHoldTimeMs: number
   readonly accounts: readonly Account[]
   readonly routing: RoutingConfig
-  readonly btp?: { readonly listen?: ListenAddress }
-  readonly http?: { readonly listen?: ListenAddress }
+  readonly btp?: ListenerConfig
+  readonly http?: ListenerConfig
   readonly spsp?: { readonly defaultAccount?: string; readonly publicUrl?: string }
 }
 
@@ -206,8 +217,8 @@ export function parseConfig(raw: unknown): NodeConfig {
       routeExpiryMs: c.routing.route_expiry_ms,
       ...(c.routing.routing_secret !== undefined && { routingSecret: c.routing.routing_secret }),
     },
-    ...(c.btp !== undefined && { btp: c.btp }),
-    ...(c.http !== undefined && { http: c.http }),
+    ...(c.btp !== undefined && { btp: listenerConfig(c.btp, 'btp') }),
+    ...(c.http !== undefined && { http: listenerConfig(c.http, 'http') }),
     ...(c.spsp !== undefined && {
       spsp: {
         ...(c.spsp.default_account !== undefined && { defaultAccount: c.spsp.default_account }),
@@ -215,6 +226,28 @@ export function parseConfig(raw: unknown): NodeConfig {
       },
     }),
   }
+}
+
+/**
+ * Reads a listener's certificate and key (paths relative to the working directory) and checks that they make a
+ * TLS context, so that a missing file or a key that does not match its certificate is a config error at start.
+ */
+function listenerConfig(l: z.output<typeof listenerSchema>, name: string): ListenerConfig {
+  if (l.tls === undefined) return { ...(l.listen !== undefined && { listen: l.listen }) }
+  const read = (field: 'cert' | 'key'): Buffer => {
+    try {
+      return readFileSync(l.tls![field])
+    } catch (err) {
+      throw new ConfigError(`invalid config: ${name}.tls.${field}: cannot read ${l.tls![field]}: ${(err as Error).message}`, { cause: err })
+    }
+  }
+  const tls = { cert: read('cert'), key: read('key') }
+  try {
+    createSecureContext(tls)
+  } catch (err) {
+    throw new ConfigError(`invalid config: ${name}.tls: not a certificate chain and its private key: ${(err as Error).message}`, { cause: err })
+  }
+  return { ...(l.listen !== undefined && { listen: l.listen }), tls }
 }
 
 function parseConfigAccount(input: unknown, defaults: { assetCode: string; assetScale: number }, root: string): Account {

@@ -24,7 +24,8 @@ export function btpTransport(config: NodeConfig): Transport {
       ctx = context
       const listen = config.btp?.listen
       if (listen === undefined) return
-      server = await createBtpServer({ listen, authenticate: (u, t) => authenticate(u, t), log: context.log })
+      const tls = config.btp?.tls
+      server = await createBtpServer({ listen, authenticate: (u, t) => authenticate(u, t), log: context.log, ...(tls !== undefined && { tls }) })
     },
     accountsChanged(accounts: readonly Account[]) {
       authenticate = createTokenAuthenticator(incomingTokens(accounts, (a) => a.btp?.incomingToken))

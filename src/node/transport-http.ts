@@ -23,8 +23,10 @@ export function httpTransport(config: NodeConfig): Transport {
       ctx = context
       const listen = config.http?.listen
       if (listen === undefined) return
+      const tls = config.http?.tls
       server = await createHttpLinkServer({
         listen,
+        ...(tls !== undefined && { tls }),
         authenticate: (u, t) => authenticate(u, t),
         log: context.log,
         ...(context.httpRequest && { otherRequests: (req, res) => context.httpRequest!(req, res) }),

@@ -24,6 +24,8 @@ export interface BtpClientOptions {
   reconnectFirstMs?: number
   reconnectMaxMs?: number
   authTimeoutMs?: number
+  /** btp+wss: certificate authorities to trust instead of the system's (a peer with a private CA). */
+  ca?: string | Buffer
 }
 
 export interface BtpClientLink extends Link {
@@ -106,7 +108,7 @@ export function createBtpClientLink(options: BtpClientOptions): BtpClientLink {
   }
 
   function dial(): void {
-    const ws = new WebSocket(wsUrl, { maxPayload: BTP_FRAME_MAX_BYTES, perMessageDeflate: false, handshakeTimeout: authTimeoutMs })
+    const ws = new WebSocket(wsUrl, { maxPayload: BTP_FRAME_MAX_BYTES, perMessageDeflate: false, handshakeTimeout: authTimeoutMs, ...(options.ca !== undefined && { ca: options.ca }) })
     state = { kind: 'connecting', ws }
     const requestId = randomInt(0, 0xffff_ffff)
     const timer = setTimeout(() => ws.terminate(), authTimeoutMs)

@@ -7,6 +7,7 @@
  */
 import { WebSocketServer, type WebSocket, type RawData } from 'ws'
 import type { AddressInfo } from 'node:net'
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https'
 import type { Authenticate } from '../tokens.js'
 import type { Link } from '../types.js'
 import { silentLinkLogger, type LinkLogger } from '../log.js'
@@ -34,10 +35,12 @@ export interface BtpServerOptions {
   now?: () => number
   limits?: Partial<BtpLimits>
   authTimeoutMs?: number
+  /** Serve btp+wss: the server's certificate chain and private key (PEM). */
+  tls?: { cert: string | Buffer; key: string | Buffer }
 }
 
 export interface BtpServer {
-  /** `ws://host:port` as bound. */
+  /** `ws://host:port` (`wss://` with tls) as bound. */
   readonly url: string
   /** The persistent Link of an account (created on first use; connected while its peer is). */
   link(accountId: string): Link
@@ -83,15 +86,22 @@ export async function createBtpServer(options: BtpServerOptions): Promise<BtpSer
   const links = new Map<string, BtpAccountLink>()
   let authenticating = 0
 
-  const wss = new WebSocketServer({
-    host: options.listen.host ?? '127.0.0.1',
-    port: options.listen.port,
-    maxPayload: BTP_FRAME_MAX_BYTES,
-    perMessageDeflate: false,
-  })
+  // Over TLS (btp+wss) the WebSocket server rides an https server of its own; the frames are read off the TLS
+  // socket as off a plain one (ws-reader.ts).
+  let https: HttpsServer | undefined
+  if (options.tls !== undefined) {
+    https = createHttpsServer({ cert: options.tls.cert, key: options.tls.key, handshakeTimeout: authTimeoutMs })
+    https.on('tlsClientError', () => {}) // a failed handshake: the socket is gone, nothing to do
+  }
+  const wss =
+    https === undefined
+      ? new WebSocketServer({ host: options.listen.host ?? '127.0.0.1', port: options.listen.port, maxPayload: BTP_FRAME_MAX_BYTES, perMessageDeflate: false })
+      : new WebSocketServer({ server: https, maxPayload: BTP_FRAME_MAX_BYTES, perMessageDeflate: false })
   await new Promise<void>((resolve, reject) => {
-    wss.once('listening', resolve)
-    wss.once('error', reject)
+    const listening = https ?? wss
+    listening.once('listening', resolve)
+    listening.once('error', reject)
+    https?.listen(options.listen.port, options.listen.host ?? '127.0.0.1')
   })
   wss.on('error', (err) => log.error({ err }, 'BTP server error'))
 
@@ -165,10 +175,10 @@ export async function createBtpServer(options: BtpServerOptions): Promise<BtpSer
     ws.on('error', (err) => log.debug({ err, remote }, 'BTP socket error'))
   })
 
-  const address = wss.address() as AddressInfo
+  const address = (https ?? wss).address() as AddressInfo
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
   return {
-    url: `ws://${host}:${address.port}`,
+    url: `${https === undefined ? 'ws' : 'wss'}://${host}:${address.port}`,
     link: linkOf,
     get connections() {
       return wss.clients.size
@@ -177,6 +187,10 @@ export async function createBtpServer(options: BtpServerOptions): Promise<BtpSer
       await Promise.all([...links.values()].map((link) => link.close()))
       for (const ws of wss.clients) ws.terminate()
       await new Promise<void>((resolve) => wss.close(() => resolve()))
+      if (https !== undefined) {
+        https.closeAllConnections()
+        await new Promise<void>((resolve) => https!.close(() => resolve()))
+      }
     },
   }
 }

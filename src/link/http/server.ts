@@ -17,7 +17,8 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { constants as http2Constants, createServer as createHttp2Server, type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session } from 'node:http2'
-import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net'
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net'
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls'
 import { decodePrepare, decodeReply, packetBytes } from '../../ilp/packet.js'
 import type { IlpPrepare, IlpReply } from '../../ilp/types.js'
 import type { Authenticate } from '../tokens.js'
@@ -65,6 +66,11 @@ export interface HttpLinkServerOptions {
   publicUrl?: string
   /** Non-POST requests (e.g. SPSP `GET /<account>`) go here first; resolving false falls through to 405. */
   otherRequests?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>
+  /**
+   * Serve https: the server's certificate chain and private key (PEM). ALPN offers h2 and http/1.1: an h2
+   * connection goes straight to the HTTP/2 server, the rest to the fast path as over plain TCP.
+   */
+  tls?: { cert: string | Buffer; key: string | Buffer }
   /** Defaults HTTP_REQUEST_RECEIVE_TIMEOUT_MS and HTTP_KEEP_ALIVE_MS; shorter in tests. */
   requestReceiveTimeoutMs?: number
   keepAliveMs?: number
@@ -283,11 +289,30 @@ export async function createHttpLinkServer(options: HttpLinkServerOptions): Prom
     keepAliveMs,
     now,
   })
-  const listener = createNetServer((socket) => {
+  const accept = (socket: Socket): void => {
     sockets.add(socket)
     socket.once('close', () => sockets.delete(socket))
     fast.serve(socket)
-  })
+  }
+  let listener: NetServer
+  if (options.tls === undefined) listener = createNetServer(accept)
+  else {
+    const tlsListener = createTlsServer({
+      cert: options.tls.cert,
+      key: options.tls.key,
+      ALPNProtocols: ['h2', 'http/1.1'],
+      handshakeTimeout: requestReceiveTimeoutMs,
+    })
+    tlsListener.on('secureConnection', (socket: TLSSocket) => {
+      if (socket.alpnProtocol !== 'h2') return accept(socket)
+      // Negotiated by ALPN: nothing has been read off the socket, so node:http2 takes it as it is.
+      sockets.add(socket)
+      socket.once('close', () => sockets.delete(socket))
+      http2.emit('connection', socket)
+    })
+    tlsListener.on('tlsClientError', () => {}) // a failed handshake (plain HTTP to this port, a bad client): it is gone
+    listener = tlsListener
+  }
   listener.maxConnections = HTTP_CONNECTIONS_MAX
   const sweepMs = Math.max(5, Math.min(SWEEP_MS_MAX, Math.floor(Math.min(requestReceiveTimeoutMs, keepAliveMs) / 4)))
   const sweeper = setInterval(() => {
@@ -305,7 +330,7 @@ export async function createHttpLinkServer(options: HttpLinkServerOptions): Prom
   })
   const address = listener.address() as AddressInfo
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
-  const url = options.publicUrl ?? `http://${host}:${address.port}`
+  const url = options.publicUrl ?? `${options.tls === undefined ? 'http' : 'https'}://${host}:${address.port}`
 
   return {
     url,

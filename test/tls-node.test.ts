@@ -5,8 +5,12 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { connect as connectTls } from 'node:tls'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { startCliNode, writeConfig } from './cli-harness.js'
 import { createNode } from '../src/node/node.js'
 import { ConfigError, parseConfig } from '../src/node/config.js'
 import { createBtpClientLink } from '../src/link/btp/client.js'
@@ -75,4 +79,48 @@ test('tls config errors: a missing file, or a key that is not the certificate ke
     (err: unknown) => err instanceof ConfigError && /btp\.tls: not a certificate chain and its private key/.test(err.message),
   )
   assert.throws(() => parseConfig({ http: { tls: { cert: CERT } } }), (err: unknown) => err instanceof ConfigError && /http\.tls\.key/.test(err.message))
+})
+
+/** The SHA-256 fingerprint of the certificate a TLS listener presents now. */
+function fingerprint(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connectTls({ host: '127.0.0.1', port, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] }, () => {
+      resolve(socket.getPeerCertificate().fingerprint256)
+      socket.destroy()
+    })
+    socket.once('error', reject)
+  })
+}
+
+test('ilp node: SIGHUP serves new connections with the certificate files as they are now; files that do not load keep the old certificate', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ilp-tls-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const certPath = join(dir, 'cert.pem')
+  const keyPath = join(dir, 'key.pem')
+  copyFileSync(CERT, certPath)
+  copyFileSync(KEY, keyPath)
+  const tls = { cert: certPath, key: keyPath }
+  const config = writeConfig(dir, { ilp_address: 'test.tls', store: 'memory', btp: { listen: '127.0.0.1:0', tls }, http: { listen: '127.0.0.1:0', tls } })
+  const node = await startCliNode(config)
+  t.after(() => node.stop())
+  const ports = ['btp', 'http'].map((name) => Number(new URL(new RegExp(`${name} listener: (\\S+)`).exec(node.stderr())![1]!).port))
+  const first = await fingerprint(ports[0]!)
+  assert.equal(await fingerprint(ports[1]!), first)
+
+  copyFileSync(fixture('tls-localhost-2.crt'), certPath)
+  copyFileSync(fixture('tls-localhost-2.key'), keyPath)
+  node.child.kill('SIGHUP')
+  let renewed = first
+  for (let i = 0; i < 100 && renewed === first; i++) {
+    await new Promise((r) => setTimeout(r, 20))
+    renewed = await fingerprint(ports[1]!)
+  }
+  assert.notEqual(renewed, first, 'the renewed certificate is served')
+  assert.equal(await fingerprint(ports[0]!), renewed, 'on both listeners')
+
+  writeFileSync(keyPath, 'not a key')
+  node.child.kill('SIGHUP')
+  await new Promise((r) => setTimeout(r, 300))
+  assert.equal(await fingerprint(ports[1]!), renewed, 'a broken key file changes nothing')
+  assert.equal(node.child.exitCode, null, 'the node keeps running')
 })

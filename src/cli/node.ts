@@ -1,5 +1,5 @@
 /**
- * `ilp node [--config FILE]`: runs a node until SIGINT/SIGTERM. With no file: sqlite store in ./data, a
+ * `ilp node [--config FILE]`: runs a node until SIGINT/SIGTERM (SIGHUP reloads the TLS certificates). With no file: sqlite store in ./data, a
  * `test.<random>` address and a random admin token, both printed so client commands can be pointed at it.
  */
 import type { Command } from 'commander'
@@ -59,6 +59,15 @@ export function register(program: Command): void {
           }
           process.once('SIGINT', stop)
           process.once('SIGTERM', stop)
+          // Renewed certificates: `kill -HUP <pid>` serves new connections with the files as they are now.
+          const reload = (): void => {
+            try {
+              node.reloadTls()
+            } catch (err) {
+              node.logger.error({ err }, 'TLS certificates not reloaded; the old ones stay in use')
+            }
+          }
+          process.on('SIGHUP', reload)
         })
       }),
     )

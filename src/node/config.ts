@@ -98,10 +98,18 @@ export interface RoutingConfig {
 
 export type StoreConfig = { kind: 'memory' } | { kind: 'sqlite'; path: string }
 
-/** A listener's address, and its TLS certificate chain and key (PEM, read from the configured files). */
+/** A listener's TLS certificate chain and key: the files, and their PEM as last read. */
+export interface ListenerTls {
+  readonly certPath: string
+  readonly keyPath: string
+  readonly cert: Buffer
+  readonly key: Buffer
+}
+
+/** A listener's address, and its TLS certificate chain and key. */
 export interface ListenerConfig {
   readonly listen?: ListenAddress
-  readonly tls?: { readonly cert: Buffer; readonly key: Buffer }
+  readonly tls?: ListenerTls
 }
 
 /** The validated configuration createNode takes. */
@@ -233,21 +241,33 @@ export function parseConfig(raw: unknown): NodeConfig {
  * TLS context, so that a missing file or a key that does not match its certificate is a config error at start.
  */
 function listenerConfig(l: z.output<typeof listenerSchema>, name: string): ListenerConfig {
-  if (l.tls === undefined) return { ...(l.listen !== undefined && { listen: l.listen }) }
-  const read = (field: 'cert' | 'key'): Buffer => {
+  return {
+    ...(l.listen !== undefined && { listen: l.listen }),
+    ...(l.tls !== undefined && { tls: readListenerTls(l.tls.cert, l.tls.key, name) }),
+  }
+}
+
+/**
+ * Reads a listener's certificate chain and key (paths relative to the working directory) and checks that they
+ * make a TLS context: a missing file or a key that does not match its certificate is a ConfigError naming the
+ * field. Used when the config is parsed and again when the node reloads its certificates.
+ */
+export function readListenerTls(certPath: string, keyPath: string, name: string): ListenerTls {
+  const read = (field: 'cert' | 'key', path: string): Buffer => {
     try {
-      return readFileSync(l.tls![field])
+      return readFileSync(path)
     } catch (err) {
-      throw new ConfigError(`invalid config: ${name}.tls.${field}: cannot read ${l.tls![field]}: ${(err as Error).message}`, { cause: err })
+      throw new ConfigError(`invalid config: ${name}.tls.${field}: cannot read ${path}: ${(err as Error).message}`, { cause: err })
     }
   }
-  const tls = { cert: read('cert'), key: read('key') }
+  const cert = read('cert', certPath)
+  const key = read('key', keyPath)
   try {
-    createSecureContext(tls)
+    createSecureContext({ cert, key })
   } catch (err) {
     throw new ConfigError(`invalid config: ${name}.tls: not a certificate chain and its private key: ${(err as Error).message}`, { cause: err })
   }
-  return { ...(l.listen !== undefined && { listen: l.listen }), tls }
+  return { certPath, keyPath, cert, key }
 }
 
 function parseConfigAccount(input: unknown, defaults: { assetCode: string; assetScale: number }, root: string): Account {

@@ -87,6 +87,12 @@ export interface IlpNode {
   listenerUrl(transport: string): string | undefined
   /** Resolves when the node has an address (at once if configured; after ILDCP otherwise). */
   addressKnown(): Promise<string>
+  /**
+   * Reads the TLS listeners' certificate files again and serves new connections with them (open ones keep
+   * theirs): for renewed certificates, on SIGHUP. Returns the listeners reloaded; throws a ConfigError, changing
+   * nothing, if any file cannot be read or a key does not match its certificate.
+   */
+  reloadTls(): string[]
   start(): Promise<void>
   stop(): Promise<void>
 }
@@ -252,6 +258,16 @@ export function createNode(config: NodeConfig, options: NodeOptions = {}): IlpNo
       return admin?.url
     },
     listenerUrl,
+    reloadTls() {
+      // Every listener's files are read and checked before any is put in use: all or nothing.
+      const ready = transports.flatMap((t) => {
+        const apply = t.prepareTlsReload?.()
+        return apply === undefined ? [] : [{ name: t.name, apply }]
+      })
+      for (const { apply } of ready) apply()
+      if (ready.length > 0) logger.info({ listeners: ready.map((r) => r.name) }, 'TLS certificates reloaded')
+      return ready.map((r) => r.name)
+    },
     addressKnown() {
       const address = connector.address
       return address !== undefined ? Promise.resolve(address) : new Promise((resolve) => addressWaiters.push(resolve))

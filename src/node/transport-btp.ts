@@ -8,7 +8,7 @@ import { createBtpClientLink } from '../link/btp/client.js'
 import { createBtpServer, type BtpServer } from '../link/btp/server.js'
 import { createTokenAuthenticator, type Authenticate } from '../link/tokens.js'
 import type { Link } from '../link/types.js'
-import type { NodeConfig } from './config.js'
+import { readListenerTls, type NodeConfig } from './config.js'
 import { incomingTokens, type Transport, type TransportContext } from './transports.js'
 
 export function btpTransport(config: NodeConfig): Transport {
@@ -39,6 +39,13 @@ export function btpTransport(config: NodeConfig): Transport {
         return undefined
       }
       return server.link(account.id)
+    },
+    prepareTlsReload() {
+      const tls = config.btp?.tls
+      if (tls === undefined || server === undefined) return undefined
+      const fresh = readListenerTls(tls.certPath, tls.keyPath, 'btp')
+      const target = server
+      return () => target.setTls(fresh)
     },
     async stop() {
       await server?.close()

@@ -7,7 +7,7 @@ import { createHttpLink } from '../link/http/link.js'
 import { createHttpLinkServer, type HttpLinkServer } from '../link/http/server.js'
 import { createTokenAuthenticator, type Authenticate } from '../link/tokens.js'
 import type { Link } from '../link/types.js'
-import type { NodeConfig } from './config.js'
+import { readListenerTls, type NodeConfig } from './config.js'
 import { incomingTokens, type Transport, type TransportContext } from './transports.js'
 
 export function httpTransport(config: NodeConfig): Transport {
@@ -57,6 +57,13 @@ export function httpTransport(config: NodeConfig): Transport {
         address: () => ctx?.address() ?? '',
         ...(ctx !== undefined && { log: ctx.log }),
       })
+    },
+    prepareTlsReload() {
+      const tls = config.http?.tls
+      if (tls === undefined || server === undefined) return undefined
+      const fresh = readListenerTls(tls.certPath, tls.keyPath, 'http')
+      const target = server
+      return () => target.setTls(fresh)
     },
     async stop() {
       await server?.close()

@@ -38,6 +38,11 @@ export interface Transport {
   linkFor(account: Account): Link | undefined
   /** Where the listener is bound (`http://127.0.0.1:7769`), if it has one. */
   readonly url?: string | undefined
+  /**
+   * With a TLS listener: reads its certificate files again and returns what puts them in use (throws a
+   * ConfigError, changing nothing, when they cannot be read or do not match). Undefined without one.
+   */
+  prepareTlsReload?(): (() => void) | undefined
   stop(): Promise<void>
 }
 

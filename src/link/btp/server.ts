@@ -47,6 +47,8 @@ export interface BtpServer {
   /** Authenticated sockets and sockets still authenticating. */
   readonly connections: number
   close(): Promise<void>
+  /** New certificate chain and key for connections from now on (open ones keep theirs); throws without TLS. */
+  setTls(tls: { cert: string | Buffer; key: string | Buffer }): void
 }
 
 const utf8 = new TextDecoder()
@@ -182,6 +184,10 @@ export async function createBtpServer(options: BtpServerOptions): Promise<BtpSer
     link: linkOf,
     get connections() {
       return wss.clients.size
+    },
+    setTls(tls) {
+      if (https === undefined) throw new Error('this BTP server does not serve TLS')
+      https.setSecureContext({ cert: tls.cert, key: tls.key })
     },
     async close() {
       await Promise.all([...links.values()].map((link) => link.close()))

@@ -89,6 +89,8 @@ export interface HttpLinkServer {
    * remembers the credentials of its last accepted request and checks them again only after this.
    */
   credentialsChanged(): void
+  /** New certificate chain and key for connections from now on (open ones keep theirs); throws without TLS. */
+  setTls(tls: { cert: string | Buffer; key: string | Buffer }): void
   close(): Promise<void>
 }
 
@@ -344,6 +346,10 @@ export async function createHttpLinkServer(options: HttpLinkServerOptions): Prom
       fastRouter.credentialsChanged()
     },
     credentialsChanged: () => fastRouter.credentialsChanged(),
+    setTls(tls) {
+      if (options.tls === undefined) throw new Error('this HTTP server does not serve TLS')
+      ;(listener as ReturnType<typeof createTlsServer>).setSecureContext({ cert: tls.cert, key: tls.key })
+    },
     close: () =>
       new Promise<void>((resolve) => {
         clearInterval(sweeper)

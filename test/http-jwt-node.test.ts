@@ -47,11 +47,16 @@ test('JWTs on both sides of a node: packets are fulfilled and paid; a wrong secr
   assert.deepEqual(node.ledger.snapshot('sender'), { balance: -500n, pendingIncoming: 0n, pendingOutgoing: 0n })
   assert.deepEqual(node.ledger.snapshot('receiver'), { balance: 500n, pendingIncoming: 0n, pendingOutgoing: 0n })
 
+  const overHttp2 = createHttpLink({ accountId: 'router', url, outgoingJwtSecret: SENDER_SECRET, http2: true })
+  t.after(() => overHttp2.close())
+  assert.equal((await overHttp2.send(prepare(10n))).type, IlpPacketType.Fulfill, 'JWTs over HTTP/2 too')
+  assert.equal(node.ledger.snapshot('sender').balance, -510n)
+
   const forger = createHttpLink({ accountId: 'router', url, outgoingJwtSecret: 'not-the-secret-0123456789abcdef0123456789ab' })
   t.after(() => forger.close())
   const refused = await forger.send(prepare(10n))
   assert.ok(isReject(refused) && refused.code === 'F00' && /401/.test(refused.message), JSON.stringify(refused))
-  assert.equal(node.ledger.snapshot('sender').balance, -500n, 'nothing moved')
+  assert.equal(node.ledger.snapshot('sender').balance, -510n, 'nothing moved')
 
   const shown = (await (await fetch(`${node.adminUrl!}/accounts/receiver`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as { http: unknown }
   assert.deepEqual(shown.http, { url: `${receiverServer.url}/accounts/router/ilp` })

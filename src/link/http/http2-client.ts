@@ -98,6 +98,7 @@ export function createHttp2Client(options: Http2ClientOptions): Http1Client {
     http2.once('goaway', unusable)
     http2.once('close', unusable)
     http2.on('remoteSettings', () => {
+      if (!session.ready) session.idleSince = now()
       session.ready = true
       pump() // the peer's stream limit is known: room for more, or less
     })
@@ -203,7 +204,8 @@ export function createHttp2Client(options: Http2ClientOptions): Http1Client {
       settle(queued.shift()!, new HttpClientError('HTTP_REPLY_TIMEOUT', 'no stream with room in time'))
     }
     for (const s of [...sessions]) {
-      if (s.active === 0 && t - s.idleSince >= HTTP_CLIENT_IDLE_MS) {
+      // Idle: connected, nothing in flight for a while (a session still connecting is not idle: requests wait on it).
+      if (s.ready && s.active === 0 && t - s.idleSince >= HTTP_CLIENT_IDLE_MS) {
         s.usable = false
         sessions.splice(sessions.indexOf(s), 1)
         s.http2.close()

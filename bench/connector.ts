@@ -405,6 +405,25 @@ function printRates(transport: string, names: string[], samples: Map<string, Sam
     }
   }
   printHops(names, samples)
+  printCpuRatios(names, samples)
+}
+
+/**
+ * Router CPU per packet against ilp-connector's, at the largest number in flight: what a router costs per packet
+ * whatever the two cores' sharing and the wake-ups between processes do to packets/s (medians of per-run ratios).
+ */
+function printCpuRatios(names: string[], samples: Map<string, Sample[]>): void {
+  const inFlight = Math.max(...IN_FLIGHT)
+  const theirs = samples.get(`ilp-connector|${inFlight}`) ?? []
+  if (theirs.length === 0) return
+  const parts = names
+    .filter((name) => isOurs(name) && (samples.get(`${name}|${inFlight}`) ?? []).length > 0)
+    .map((name) => {
+      const mine = samples.get(`${name}|${inFlight}`)!
+      const ratio = median(mine.map((s, i) => (theirs[i]?.cpuUsPerPacket ?? NaN) / s.cpuUsPerPacket))
+      return `${name} ${fmt(ratio, 1)}× less`
+    })
+  console.log(`router CPU per packet at ${inFlight} in flight against ilp-connector's: ${parts.join(', ')}.`)
 }
 
 /**

@@ -8,8 +8,8 @@ import { createBtpClientLink } from '../link/btp/client.js'
 import { createBtpServer, type BtpServer } from '../link/btp/server.js'
 import { createTokenAuthenticator, type Authenticate } from '../link/tokens.js'
 import type { Link } from '../link/types.js'
-import { readListenerTls, type NodeConfig } from './config.js'
-import { incomingTokens, type Transport, type TransportContext } from './transports.js'
+import type { NodeConfig } from './config.js'
+import { incomingTokens, tlsReload, type Transport, type TransportContext } from './transports.js'
 
 export function btpTransport(config: NodeConfig): Transport {
   let server: BtpServer | undefined
@@ -40,13 +40,7 @@ export function btpTransport(config: NodeConfig): Transport {
       }
       return server.link(account.id)
     },
-    prepareTlsReload() {
-      const tls = config.btp?.tls
-      if (tls === undefined || server === undefined) return undefined
-      const fresh = readListenerTls(tls.certPath, tls.keyPath, 'btp')
-      const target = server
-      return () => target.setTls(fresh)
-    },
+    prepareTlsReload: () => tlsReload(config.btp?.tls, server, 'btp'),
     async stop() {
       await server?.close()
       server = undefined

@@ -7,8 +7,8 @@ import { createHttpLink } from '../link/http/link.js'
 import { createHttpLinkServer, type HttpLinkServer } from '../link/http/server.js'
 import { createTokenAuthenticator, type Authenticate } from '../link/tokens.js'
 import type { Link } from '../link/types.js'
-import { readListenerTls, type NodeConfig } from './config.js'
-import { incomingTokens, type Transport, type TransportContext } from './transports.js'
+import type { NodeConfig } from './config.js'
+import { incomingTokens, tlsReload, type Transport, type TransportContext } from './transports.js'
 
 export function httpTransport(config: NodeConfig): Transport {
   let server: HttpLinkServer | undefined
@@ -58,13 +58,7 @@ export function httpTransport(config: NodeConfig): Transport {
         ...(ctx !== undefined && { log: ctx.log }),
       })
     },
-    prepareTlsReload() {
-      const tls = config.http?.tls
-      if (tls === undefined || server === undefined) return undefined
-      const fresh = readListenerTls(tls.certPath, tls.keyPath, 'http')
-      const target = server
-      return () => target.setTls(fresh)
-    },
+    prepareTlsReload: () => tlsReload(config.http?.tls, server, 'http'),
     async stop() {
       await server?.close()
       server = undefined

@@ -14,7 +14,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Account } from '../accounts/types.js'
 import type { Link } from '../link/types.js'
 import type { LinkLogger } from '../link/log.js'
-import type { NodeConfig } from './config.js'
+import { readListenerTls, type ListenerTls, type NodeConfig } from './config.js'
 
 export interface TransportContext {
   readonly log: LinkLogger
@@ -57,4 +57,11 @@ export function incomingTokens(accounts: readonly Account[], pick: (a: Account) 
     if (token) out.push({ accountId: account.id, token })
   }
   return out
+}
+
+/** A transport's prepareTlsReload: reads `tls`'s files again (throwing, changing nothing) and returns what puts them in use. */
+export function tlsReload(tls: ListenerTls | undefined, server: { setTls(tls: { cert: Buffer; key: Buffer }): void } | undefined, name: string): (() => void) | undefined {
+  if (tls === undefined || server === undefined) return undefined
+  const fresh = readListenerTls(tls.certPath, tls.keyPath, name)
+  return () => server.setTls(fresh)
 }

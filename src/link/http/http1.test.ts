@@ -38,6 +38,11 @@ test('request head: anything the fast path must not serve is not plain', () => {
     'POST /ilp HTTP/1.1\r\nConnection: keep-alive, Upgrade\r\n\r\n',
     'POST /ilp HTTP/1.1\r\nREQUEST-ID: 1\r\n\r\n',
     'POST /ilp HTTP/1.1\r\nPrefer: respond-async\r\n\r\n',
+    'POST /ilp HTTP/1.1\r\nX Bad: 1\r\n\r\n',
+    'POST /ilp HTTP/1.1\r\nX-Bad\t: 1\r\n\r\n',
+    'POST /ilp HTTP/1.1\r\nX-B\u00e4d: 1\r\n\r\n',
+    'POST /ilp HTTP/1.1\r\nX-Bad\u0000: 1\r\n\r\n',
+    'POST /ilp HTTP/1.1\r\n(comment): 1\r\n\r\n',
   ]) {
     assert.equal(head(odd).plain, false, JSON.stringify(odd))
   }

@@ -28,6 +28,19 @@ export interface RequestHead {
   plain: boolean
 }
 
+/** tchar (RFC 9110 §5.6.2): the bytes a field name is made of. */
+const TCHAR = new Uint8Array(128)
+for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TCHAR[c.charCodeAt(0)] = 1
+
+/** `text[from, to)` is a non-empty token. */
+function isToken(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i)
+    if (c >= 128 || TCHAR[c] === 0) return false
+  }
+  return to > from
+}
+
 /**
  * Whether `text[at, at + name.length)` is `name` (lower case) in any case (RFC 9110 §5.1: field names are
  * case-insensitive). Compares char codes: no lower-cased copy per field, as this runs for every message.
@@ -64,9 +77,10 @@ export function parseRequestHead(buf: Buffer, start: number, end: number): Reque
   for (let at = lineEnd + 2; at < text.length; at = lineEnd + 2) {
     lineEnd = text.indexOf('\r\n', at)
     const colon = text.indexOf(':', at)
-    const first = text.charCodeAt(at)
-    // obs-fold (a line starting with whitespace) and lines without a colon are not ours to interpret (§5.2).
-    if (colon <= at || colon > lineEnd || first === 32 || first === 9 || text.charCodeAt(colon - 1) === 32) {
+    // Lines without a colon, obs-fold (a line starting with whitespace), whitespace before the colon and any other
+    // byte that cannot be in a field name are not ours to interpret: node:http answers them (400), so a request
+    // is accepted or refused alike whichever path reads it.
+    if (colon <= at || colon > lineEnd || !isToken(text, at, colon)) {
       head.plain = false
       continue
     }

@@ -345,6 +345,28 @@ test('fast path: a JWT is remembered on its connection only until it expires; th
   assert.equal(client.responses[2]!.status, 401, 'the remembered token expired: checked again, and refused')
 })
 
+test('heads node:http refuses are refused alike: a field name that is not a token (400), a head over 16 KiB even when it arrives whole (431)', async (t) => {
+  const server = await serverWith(t, async (prepare) => echoFulfill(prepare))
+  for (const [extra, status] of [
+    [{ 'x bad': '1' }, 400],
+    [{ 'x-b\u00e4d': '1' }, 400],
+    [{ 'x-big': 'a'.repeat(17 * 1024) }, 431],
+  ] as const) {
+    const client = await rawClient(server.url)
+    t.after(() => client.socket.destroy())
+    client.socket.write(Buffer.from(request(packetBytes(contractPrepare()), extra).toString('latin1'), 'latin1'))
+    await client.waitFor(1)
+    assert.equal(client.responses[0]!.status, status, JSON.stringify(Object.keys(extra)))
+    await client.closed
+  }
+  // The listener keeps serving.
+  const client = await rawClient(server.url)
+  t.after(() => client.socket.destroy())
+  client.socket.write(request(packetBytes(contractPrepare())))
+  await client.waitFor(1)
+  assert.equal(client.responses[0]!.status, 200)
+})
+
 test('sameSecret: equal strings only, whatever the lengths', () => {
   assert.equal(sameSecret('abc', 'abc'), true)
   assert.equal(sameSecret('', ''), true)

@@ -253,6 +253,8 @@ export function createFastPath(options: FastPathOptions): FastPath {
         scanned = buf.length - at
         break
       }
+      // A head over the bound that arrived whole is node:http's too (431), as one that is still arriving.
+      if (end - at > HTTP_HEAD_MAX_BYTES) return stop(c, buf.subarray(at), 'handing-over')
       const head = parseRequestHead(buf, at, end)
       const route = options.route(head, c.memo)
       if (route === undefined) return stop(c, buf.subarray(at), 'handing-over')

@@ -251,7 +251,15 @@ export async function createHttpLinkServer(options: HttpLinkServerOptions): Prom
     headersTimeout: requestReceiveTimeoutMs,
     connectionsCheckingInterval: Math.min(30_000, Math.max(5, Math.floor(requestReceiveTimeoutMs / 2))),
   }, serveRequest)
-  server.on('clientError', (_err, socket: Socket) => socket.destroy())
+  // A request node:http cannot parse: as its own default handler does, a status that says why when nothing has
+  // been written on the connection yet (431 head too large, 408 too slow, else 400), then the close.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    if (socket.writable && socket.bytesWritten === 0) {
+      const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request'
+      socket.write(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
+    }
+    socket.destroy()
+  })
   // node:http checks its request timeouts from 'listening' on; it never listens itself here (the net server does).
   server.emit('listening')
 

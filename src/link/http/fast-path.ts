@@ -98,6 +98,23 @@ interface Connection {
   readonly onData: (chunk: Buffer) => void
 }
 
+/** How long a closing connection keeps reading (and dropping) what the peer still sends before it is destroyed. */
+export const HTTP_LINGER_MS = 2_000
+
+/**
+ * Closes `socket` after what was written to it, reading and dropping what the peer still sends for a while.
+ * Closing with unread input makes the kernel reset the connection, and a reset can make the peer drop replies it
+ * had received but not yet read: the Fulfills written just before (RFC 9112 §9.6, "tear-down").
+ */
+export function lingeringClose(socket: Socket): void {
+  if (socket.destroyed) return
+  socket.end()
+  socket.removeAllListeners('data')
+  socket.on('data', () => {})
+  socket.resume()
+  setTimeout(() => socket.destroy(), HTTP_LINGER_MS).unref()
+}
+
 export function createFastPath(options: FastPathOptions): FastPath {
   const connections = new Set<Connection>()
   /** The end of every head: the Date field (refreshed by the server's timer) and the blank line. */
@@ -173,7 +190,7 @@ export function createFastPath(options: FastPathOptions): FastPath {
     c.activeAt = options.now()
     if (c.state === 'paused') resume(c)
     else if (c.state === 'handing-over') handOver(c)
-    else if (c.state === 'closing') c.socket.end()
+    else if (c.state === 'closing') lingeringClose(c.socket)
   }
 
   function resume(c: Connection): void {
@@ -328,10 +345,17 @@ export function createFastPath(options: FastPathOptions): FastPath {
     for (const c of connections) {
       const busy = c.replies.length > 0 || c.out.messages > 0
       if (c.partialSince !== 0 && c.state === 'reading' && now - c.partialSince >= options.requestReceiveTimeoutMs) {
+        if (busy) {
+          // The requests read before the slow one are answered first, then the connection closes: a reply the
+          // handler made (a Fulfill) must reach the peer, or the node counts a payment the peer does not.
+          c.partialSince = 0
+          stop(c, EMPTY, 'closing')
+          continue
+        }
         c.state = 'done'
         connections.delete(c)
-        if (busy) c.socket.destroy()
-        else c.socket.end(TIMEOUT_RESPONSE, 'latin1')
+        c.socket.write(TIMEOUT_RESPONSE, 'latin1')
+        lingeringClose(c.socket)
       } else if (!busy && c.partialSince === 0 && now - c.activeAt >= options.keepAliveMs) {
         c.state = 'done'
         connections.delete(c)

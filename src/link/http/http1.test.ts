@@ -13,9 +13,9 @@ test('request head: names in any case, values without surrounding whitespace, th
   const h = head('POST /accounts/a/ilp?x=1 HTTP/1.1\r\nHOST: x\r\nContent-LENGTH:  12 \r\nauthorization:\tBearer tok\r\nContent-Type: application/octet-stream\r\nConnection: Keep-Alive\r\n\r\n')
   assert.deepEqual(h, { method: 'POST', target: '/accounts/a/ilp?x=1', contentLength: 12, authorization: 'Bearer tok', contentType: 'application/octet-stream', plain: true })
   assert.equal(head('POST /ilp HTTP/1.1\r\n\r\n').contentLength, -1)
-  assert.equal(head('POST /ilp HTTP/1.1\r\nconnection:KEEP-ALIVE \r\n\r\n').plain, true)
+  assert.equal(head('POST /ilp HTTP/1.1\r\nHost: x\r\nconnection:KEEP-ALIVE \r\n\r\n').plain, true)
   // Names compared in any case, and only names: look-alikes of other lengths or letters are other fields.
-  const lookAlikes = head('POST /ilp HTTP/1.1\r\nContent-Lengthy: 9\r\nContent_Length: 9\r\nAuthorisation: x\r\nContent-Typo: y\r\n\r\n')
+  const lookAlikes = head('POST /ilp HTTP/1.1\r\nhost: x\r\nContent-Lengthy: 9\r\nContent_Length: 9\r\nAuthorisation: x\r\nContent-Typo: y\r\n\r\n')
   assert.deepEqual([lookAlikes.contentLength, lookAlikes.authorization, lookAlikes.contentType, lookAlikes.plain], [-1, '', '', true])
 })
 
@@ -43,6 +43,8 @@ test('request head: anything the fast path must not serve is not plain', () => {
     'POST /ilp HTTP/1.1\r\nX-B\u00e4d: 1\r\n\r\n',
     'POST /ilp HTTP/1.1\r\nX-Bad\u0000: 1\r\n\r\n',
     'POST /ilp HTTP/1.1\r\n(comment): 1\r\n\r\n',
+    'POST /ilp HTTP/1.1\r\nContent-Length: 0\r\n\r\n', // no Host (RFC 9112 §3.2)
+    'POST /ilp HTTP/1.1\r\nHost: a\r\nHOST: b\r\n\r\n', // two
   ]) {
     assert.equal(head(odd).plain, false, JSON.stringify(odd))
   }

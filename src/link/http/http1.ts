@@ -24,7 +24,7 @@ export interface RequestHead {
   contentLength: number
   authorization: string
   contentType: string
-  /** HTTP/1.1, no Transfer-Encoding / Expect / Upgrade / Callback-Url, Connection absent or keep-alive, well formed. */
+  /** HTTP/1.1 with one Host, no Transfer-Encoding / Expect / Upgrade / Callback-Url, Connection absent or keep-alive, well formed. */
   plain: boolean
 }
 
@@ -74,6 +74,7 @@ export function parseRequestHead(buf: Buffer, start: number, end: number): Reque
     contentType: '',
     plain: wellFormed && lineEnd === targetEnd + 9 && text.startsWith('HTTP/1.1', targetEnd + 1),
   }
+  let hosts = 0
   for (let at = lineEnd + 2; at < text.length; at = lineEnd + 2) {
     lineEnd = text.indexOf('\r\n', at)
     const colon = text.indexOf(':', at)
@@ -106,11 +107,16 @@ export function parseRequestHead(buf: Buffer, start: number, end: number): Reque
       case 6:
         if (isName(text, at, 'expect') || isName(text, at, 'prefer')) head.plain = false
         break
+      case 4:
+        if (isName(text, at, 'host')) hosts++
+        break
       case 7:
         if (isName(text, at, 'upgrade')) head.plain = false
         break
     }
   }
+  // RFC 9112 §3.2: an HTTP/1.1 request without a Host field, or with more than one, is answered 400 (node:http's).
+  if (hosts !== 1) head.plain = false
   return head
 }
 

@@ -24,7 +24,7 @@ import type { IlpPrepare, IlpReply } from '../../ilp/types.js'
 import type { Authenticate } from '../tokens.js'
 import type { IncomingPrepareCallback, IncomingPrepareHandler } from '../types.js'
 import { silentLinkLogger, type LinkLogger } from '../log.js'
-import { createFastPath } from './fast-path.js'
+import { createFastPath, lingeringClose } from './fast-path.js'
 import { isHttp2Preface, withBytesFirst } from './h2c.js'
 import { createFastRoute } from './fast-route.js'
 import { ACCOUNT_PATH, bearerToken, checkContentType, decodeOr400, HttpFailure } from './requests.js'
@@ -39,6 +39,8 @@ export const HTTP_REQUEST_RECEIVE_TIMEOUT_MS = 10_000
 export const HTTP_KEEP_ALIVE_MS = 60_000
 /** Open connections per listener, all peers together. */
 export const HTTP_CONNECTIONS_MAX = 4096
+/** A connection with a request that cannot be parsed waits at most this long for the answers to those before it. */
+const CLOSE_AFTER_ANSWERS_MAX_MS = 35_000
 /** HTTP/2: requests in flight on one connection (SETTINGS_MAX_CONCURRENT_STREAMS); clients open more connections. */
 export const HTTP2_STREAMS_MAX = 256
 /** The coarse timer that ends slow and idle fast-path connections, and refreshes the Date field, ticks this often. */
@@ -226,15 +228,48 @@ export async function createHttpLinkServer(options: HttpLinkServerOptions): Prom
 
   // ------------------------------------------------------------------------------------ node:http, for the rest
 
+  /** HTTP/1.1 connections on node:http: requests being served on each (see clientError). */
+  const servingOn = new WeakMap<Socket, number>()
+  /** Connections whose next request could not be parsed: closed once the requests before it are answered. */
+  const closeWhenAnswered = new WeakSet<Socket>()
+
+  /** HTTP/1.1 connections whose last request has come (its reply closes them): later ones are not served. */
+  const lastRequestCame = new WeakSet<Socket>()
+
   /** Everything the fast path does not serve, over HTTP/1.1 (node:http) and HTTP/2 (node:http2, compat API). */
   function serveRequest(req: IncomingMessage, res: ServerResponse): void {
+    if (req.httpVersionMajor === 1) {
+      const socket = req.socket
+      // A request pipelined behind one whose reply closes the connection: its reply could never be written, so it
+      // is not served at all (a Prepare handled here would be paid downstream and never answered).
+      if (lastRequestCame.has(socket)) return
+      const connection = (req.headers.connection ?? '').toLowerCase()
+      if (/(^|,)\s*close\s*(,|$)/.test(connection) || (req.httpVersionMinor === 0 && !/(^|,)\s*keep-alive\s*(,|$)/.test(connection))) {
+        lastRequestCame.add(socket)
+      }
+      if (req.headers.host === undefined && req.httpVersionMinor === 1) {
+        // RFC 9112 §3.2 (node:http's requireHostHeader, done here so that the requests behind it are not served).
+        lastRequestCame.add(socket)
+        res.setHeader('connection', 'close')
+        return send(res, 400, 'Host header required')
+      }
+      servingOn.set(socket, (servingOn.get(socket) ?? 0) + 1)
+      res.once('close', () => {
+        const left = (servingOn.get(socket) ?? 1) - 1
+        servingOn.set(socket, left)
+        if (left === 0 && closeWhenAnswered.has(socket)) lingeringClose(socket)
+      })
+    }
     route(req, res).catch((err: unknown) => {
       if (err instanceof HttpFailure) {
         if (err.status === 401) log.warn({ remote: remoteAddress(req) }, 'ILP-over-HTTP request with bad credentials')
         if (err.status === 413) {
           // HTTP/1.1: the rest of the body is not read, so the connection cannot carry another request. HTTP/2
           // ends just the stream (and has no Connection field).
-          if (req.httpVersionMajor === 1) res.setHeader('connection', 'close')
+          if (req.httpVersionMajor === 1) {
+            res.setHeader('connection', 'close')
+            lastRequestCame.add(req.socket)
+          }
           res.once('finish', () => req.destroy())
         }
         send(res, err.status, err.message)
@@ -250,15 +285,25 @@ export async function createHttpLinkServer(options: HttpLinkServerOptions): Prom
     requestTimeout: requestReceiveTimeoutMs,
     headersTimeout: requestReceiveTimeoutMs,
     connectionsCheckingInterval: Math.min(30_000, Math.max(5, Math.floor(requestReceiveTimeoutMs / 2))),
+    requireHostHeader: false, // checked in serveRequest
   }, serveRequest)
   // A request node:http cannot parse: as its own default handler does, a status that says why when nothing has
   // been written on the connection yet (431 head too large, 408 too slow, else 400), then the close.
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    if (closeWhenAnswered.has(socket)) return // the parser's later errors on the same connection
+    closeWhenAnswered.add(socket)
+    lastRequestCame.add(socket)
+    if ((servingOn.get(socket) ?? 0) > 0) {
+      // Requests before the bad one are still being served: their replies (Fulfills among them) go out first,
+      // then the close (see the 'close' listener in serveRequest). The connector answers every packet by its expiry.
+      setTimeout(() => socket.destroy(), CLOSE_AFTER_ANSWERS_MAX_MS).unref()
+      return
+    }
     if (socket.writable && socket.bytesWritten === 0) {
       const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request'
       socket.write(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
     }
-    socket.destroy()
+    lingeringClose(socket)
   })
   // node:http checks its request timeouts from 'listening' on; it never listens itself here (the net server does).
   server.emit('listening')

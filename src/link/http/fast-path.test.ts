@@ -367,6 +367,37 @@ test('heads node:http refuses are refused alike: a field name that is not a toke
   assert.equal(client.responses[0]!.status, 200)
 })
 
+test('a peer that sends its requests and closes its side still gets every reply, on the fast path and on node:http', async (t) => {
+  let handled = 0
+  const server = await serverWith(t, async (prepare) => {
+    handled++
+    await new Promise((r) => setTimeout(r, 30))
+    return echoFulfill(prepare)
+  })
+  const { port } = new URL(server.url)
+  const chunked = (body: Uint8Array): Buffer => {
+    const head = `POST /ilp HTTP/1.1\r\nHost: x\r\ncontent-type: application/octet-stream\r\nauthorization: Bearer ${TOKEN}\r\nTransfer-Encoding: chunked\r\n\r\n`
+    return Buffer.concat([Buffer.from(head + body.length.toString(16) + '\r\n', 'latin1'), body, Buffer.from('\r\n0\r\n\r\n')])
+  }
+  // Plain requests (the fast path), then the same behind a chunked one (handed to node:http).
+  for (const bytes of [
+    Buffer.concat([0, 1, 2].map(() => request(packetBytes(contractPrepare())))),
+    Buffer.concat([chunked(packetBytes(contractPrepare())), request(packetBytes(contractPrepare()))]),
+  ]) {
+    const socket = connect({ port: Number(port), host: '127.0.0.1', allowHalfOpen: true })
+    t.after(() => socket.destroy())
+    const chunks: Buffer[] = []
+    socket.on('data', (d: Buffer) => chunks.push(d))
+    await once(socket, 'connect')
+    socket.end(bytes) // our side closes right after the requests
+    await once(socket, 'end') // the server closes its side once it has answered
+    const text = Buffer.concat(chunks).toString('latin1')
+    const expected = bytes.toString('latin1').split('POST ').length - 1
+    assert.equal((text.match(/HTTP\/1\.1 200 OK/g) ?? []).length, expected, text.slice(0, 200))
+  }
+  assert.equal(handled, 5)
+})
+
 test('sameSecret: equal strings only, whatever the lengths', () => {
   assert.equal(sameSecret('abc', 'abc'), true)
   assert.equal(sameSecret('', ''), true)

@@ -94,6 +94,8 @@ interface Connection {
   partialSince: number
   activeAt: number
   handOverRest: Buffer | undefined
+  /** The peer has closed its sending side: once every request read is answered, the connection closes. */
+  peerEnded: boolean
   readonly memo: RouteMemo
   readonly onData: (chunk: Buffer) => void
 }
@@ -191,6 +193,12 @@ export function createFastPath(options: FastPathOptions): FastPath {
     if (c.state === 'paused') resume(c)
     else if (c.state === 'handing-over') handOver(c)
     else if (c.state === 'closing') lingeringClose(c.socket)
+    else if (c.state === 'reading' && c.peerEnded && c.replies.length === 0 && c.out.messages === 0) {
+      // Everything the peer sent is answered (a request it left unfinished never will be): our side closes too.
+      c.state = 'done'
+      connections.delete(c)
+      c.socket.end()
+    }
   }
 
   function resume(c: Connection): void {
@@ -323,6 +331,7 @@ export function createFastPath(options: FastPathOptions): FastPath {
       partialSince: 0,
       activeAt: options.now(),
       handOverRest: undefined,
+      peerEnded: false,
       memo: { authorization: '', target: '', version: -1, validUntil: Infinity, serve: undefined },
       onData: (chunk: Buffer) => {
         if (c.state === 'reading') parse(c, chunk)
@@ -337,6 +346,13 @@ export function createFastPath(options: FastPathOptions): FastPath {
     socket.once('close', () => {
       c.state = 'done'
       connections.delete(c)
+    })
+    // The listener allows half-open connections: a peer that sends its requests and then closes its side still
+    // gets every reply (without it Node ends our side at once, and replies to Prepares already handled are lost).
+    socket.once('end', () => {
+      if (c.state === 'done') return
+      c.peerEnded = true
+      afterWrite(c)
     })
   }
 

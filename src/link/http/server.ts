@@ -289,6 +289,9 @@ export async function createHttpLinkServer(options: HttpLinkServerOptions): Prom
   }, serveRequest)
   // A request node:http cannot parse: as its own default handler does, a status that says why when nothing has
   // been written on the connection yet (431 head too large, 408 too slow, else 400), then the close.
+  // The sockets allow half-open connections (see fast-path.ts): node:http then answers the requests it has read
+  // before it closes its side, instead of dropping them (its httpAllowHalfOpen, a Server field since Node 0.x).
+  ;(server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     if (closeWhenAnswered.has(socket)) return // the parser's later errors on the same connection
     closeWhenAnswered.add(socket)
@@ -350,9 +353,10 @@ export async function createHttpLinkServer(options: HttpLinkServerOptions): Prom
     fast.serve(socket)
   }
   let listener: NetServer
-  if (options.tls === undefined) listener = createNetServer(accept)
+  if (options.tls === undefined) listener = createNetServer({ allowHalfOpen: true }, accept)
   else {
     const tlsListener = createTlsServer({
+      allowHalfOpen: true,
       cert: options.tls.cert,
       key: options.tls.key,
       ALPNProtocols: ['h2', 'http/1.1'],

@@ -95,7 +95,7 @@ test('a reconnect storm (valid and wrong tokens) does not disturb a working peer
   assert.ok((await node.ledger.verify()).ok)
 })
 
-test('a peer flooding past the in-flight limit is disconnected; its packets fail; other peers are served', async (t) => {
+test('a peer flooding past the in-flight limit is disconnected after the Prepares it sent before are answered; ours to it fail; other peers are served', async (t) => {
   const authenticate = createTokenAuthenticator([
     { accountId: 'flooder', token: 'f' },
     { accountId: 'good', token: 'g' },
@@ -103,9 +103,10 @@ test('a peer flooding past the in-flight limit is disconnected; its packets fail
   const server = await createBtpServer({ listen: { port: 0 }, authenticate, limits: { incomingInFlightMax: 10 } })
   t.after(() => server.close())
   let handled = 0
-  server.link('flooder').handle(() => {
+  server.link('flooder').handle(async (p) => {
     handled++
-    return new Promise(() => {})
+    await new Promise((r) => setTimeout(r, 100)) // as a connector forwarding them would take a while
+    return fulfil(p)
   })
   server.link('good').handle(fulfil)
   const port = new URL(server.url).port
@@ -115,12 +116,20 @@ test('a peer flooding past the in-flight limit is disconnected; its packets fail
   await new Promise((resolve) => ws.once('open', resolve))
   ws.send(encodeBtpPacket(authMessage(1, 'f', 'flooder')))
   await new Promise((resolve) => ws.once('message', resolve))
+  const answers: number[] = []
+  ws.on('message', (d: Buffer) => {
+    const packet = decodeBtpPacket(d)
+    if (packet.type === BtpPacketType.Response) answers.push(packet.requestId)
+  })
   // The server's own packet to the flooder, in flight when the flooder is cut off, must fail too.
   const ours = server.link('flooder').send(prepare('test.flooder')).catch((err: unknown) => err)
   for (let i = 0; i < 50; i++) ws.send(encodeBtpIlp(BtpPacketType.Message, 100 + i, packetBytes(prepare('test.server'))))
+  const ourFailure = (await ours) as { code?: string }
+  assert.equal(ourFailure.code, 'LINK_DOWN', 'our packet to the flooder fails at once, before the drain ends')
   assert.equal(await closed, 1008)
   assert.equal(handled, 10)
-  assert.equal(((await ours) as { code?: string }).code, 'LINK_DOWN')
+  // The ten it sent within the limit were handled, so they are answered (Fulfills: payments) before the close.
+  assert.deepEqual(answers.sort((a, b) => a - b), Array.from({ length: 10 }, (_, i) => 100 + i))
   assert.ok(isFulfill(await good.send(prepare('test.server'))))
 })
 

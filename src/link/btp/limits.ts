@@ -47,3 +47,8 @@ export const BTP_RECONNECT_MAX_MS = 60_000
 
 /** Grace for a closing handshake before the socket is destroyed. */
 export const BTP_CLOSE_GRACE_MS = 1_000
+/**
+ * A peer that broke the rules gets the answers to the Prepares it sent before that (each already forwarded, a
+ * Fulfill among them is a payment) for at most this long, and never past their expiry; then the close.
+ */
+export const BTP_DRAIN_MAX_MS = 30_000

@@ -87,6 +87,25 @@ test('BTP: a peer sending a malformed frame is disconnected and its packets in f
   assert.ok(err instanceof LinkError && err.code === 'LINK_DOWN')
 })
 
+test('BTP: a peer that sends a malformed frame behind its Prepares gets their answers, then the close', async (t) => {
+  const p = await setup()
+  t.after(() => p.close())
+  p.b.handle(async (prepare) => {
+    await new Promise((r) => setTimeout(r, 50)) // still being handled when the bad frame comes
+    return echoFulfill(prepare)
+  })
+  await p.a.close() // the client link would dial again and take alice's place from the raw socket
+  const raw = await rawSocket(p.port)
+  raw.ws.send(encodeBtpPacket(authMessage(1, TOKEN, 'alice')))
+  assert.equal(decodeBtpPacket(await raw.next()).type, BtpPacketType.Response)
+  for (const id of [7, 8]) raw.ws.send(encodeBtpIlp(BtpPacketType.Message, id, packetBytes(contractPrepare())))
+  raw.ws.send(new Uint8Array([6, 0, 0, 0, 1, 0x85])) // truncated
+  raw.ws.send(encodeBtpIlp(BtpPacketType.Message, 9, packetBytes(contractPrepare()))) // after it: ignored
+  const answers = [decodeBtpPacket(await raw.next()), decodeBtpPacket(await raw.next())]
+  assert.deepEqual(answers.map((a) => [a.type, a.requestId]).sort(), [[BtpPacketType.Response, 7], [BtpPacketType.Response, 8]])
+  assert.equal(await raw.closed, 1002)
+})
+
 test('BTP: an oversized frame closes the socket (maxPayload) and the client reconnects', async (t) => {
   const p = await setup()
   t.after(() => p.close())

@@ -37,6 +37,7 @@ import {
 } from './packet.js'
 import {
   BTP_CLOSE_GRACE_MS,
+  BTP_DRAIN_MAX_MS,
   BTP_FLUSH_FRAMES,
   BTP_INCOMING_IN_FLIGHT_MAX,
   BTP_OUTGOING_IN_FLIGHT_MAX,
@@ -114,7 +115,12 @@ export const WS_POLICY_VIOLATION = 1008
 export function createBtpSession(ws: WebSocket, options: BtpSessionOptions): BtpSession {
   const { log, now, limits, accountId } = options
   const pending = new RequestTable<Pending>(limits.outgoingInFlightMax, Math.random() * 0x1_0000_0000)
-  let state: 'open' | 'closed' = 'open'
+  /** 'draining': the peer broke a rule; its frames are ignored, the answers it is owed still go out (see violation). */
+  let state: 'open' | 'draining' | 'closed' = 'open'
+  /** The latest expiry of the peer's Prepares (ms): how long draining may wait for their answers. */
+  let latestIncomingExpiry = 0
+  let endDrain: (() => void) | undefined
+  let drainTimer: NodeJS.Timeout | undefined
   let incomingInFlight = 0
   const batch = new FrameBatch(options.masked)
   let flushScheduled = false
@@ -285,13 +291,15 @@ export function createBtpSession(ws: WebSocket, options: BtpSessionOptions): Btp
       return fail(requestId, err)
     }
     incomingInFlight--
-    if (state === 'open') enqueueIlp(BtpPacketType.Response, requestId, bytes)
+    if (state !== 'closed') enqueueIlp(BtpPacketType.Response, requestId, bytes)
+    if (state === 'draining' && incomingInFlight === 0) endDrain?.()
   }
 
   function fail(requestId: number, err: unknown): void {
     incomingInFlight--
     log.error({ err, accountId }, 'handler failed on a Prepare from a BTP peer')
-    if (state === 'open') sendError(requestId, 'T00', 'UnreachableError', 'internal error')
+    if (state !== 'closed') sendError(requestId, 'T00', 'UnreachableError', 'internal error')
+    if (state === 'draining' && incomingInFlight === 0) endDrain?.()
   }
 
   function onRequest(packet: BtpMessage): void {
@@ -307,7 +315,7 @@ export function createBtpSession(ws: WebSocket, options: BtpSessionOptions): Btp
   /** A Message carrying an ILP packet, for the handler. */
   function onIlpMessage(requestId: number, ilp: Uint8Array): void {
     if (incomingInFlight >= limits.incomingInFlightMax) {
-      return violation(`more than ${limits.incomingInFlightMax} requests in flight`, WS_POLICY_VIOLATION)
+      return violation(`more than ${limits.incomingInFlightMax} requests in flight`, WS_POLICY_VIOLATION, true)
     }
     const handler = options.handler()
     if (handler === undefined) return sendError(requestId, 'T00', 'UnreachableError', 'not ready for packets')
@@ -318,6 +326,8 @@ export function createBtpSession(ws: WebSocket, options: BtpSessionOptions): Btp
       return sendError(requestId, 'F01', 'InvalidFieldsError', `ilp entry is not an ILP Prepare: ${(err as Error).message}`)
     }
     incomingInFlight++
+    const expiry = prepare.expiresAt.getTime()
+    if (expiry > latestIncomingExpiry) latestIncomingExpiry = expiry
     const callback = options.callback?.()
     if (callback !== undefined) {
       try {
@@ -361,7 +371,7 @@ export function createBtpSession(ws: WebSocket, options: BtpSessionOptions): Btp
     try {
       packet = decodeBtpPacket(data as Uint8Array)
     } catch (err) {
-      return violation(`unreadable BTP packet: ${(err as Error).message}`, WS_PROTOCOL_ERROR)
+      return violation(`unreadable BTP packet: ${(err as Error).message}`, WS_PROTOCOL_ERROR, true)
     }
     switch (packet.type) {
       case BtpPacketType.Response:
@@ -376,11 +386,24 @@ export function createBtpSession(ws: WebSocket, options: BtpSessionOptions): Btp
 
   // ------------------------------------------------------------------------------------ lifecycle
 
-  function violation(reason: string, wsCode: number): void {
+  /**
+   * The peer broke a rule: it is disconnected. With `drain`, the Prepares it sent before are answered first: each
+   * was handled (forwarded, perhaps paid downstream), and a Fulfill never sent back is money the node counts and
+   * the peer does not. Meanwhile its frames are ignored and our own packets to it fail at once; the close comes
+   * when the last answer is out, by the latest of those Prepares' expiries, BTP_DRAIN_MAX_MS at most.
+   */
+  function violation(reason: string, wsCode: number, drain = false): void {
+    if (state !== 'open') return
     log.warn({ accountId, reason }, 'BTP peer broke the rules: disconnected')
     // The close reason is a fixed ASCII text: a WebSocket reason may not exceed 123 bytes, and `reason` can
     // quote the peer's bytes.
-    close(new LinkError('LINK_DOWN', `BTP peer ${accountId} disconnected: ${reason}`), wsCode, 'BTP rule broken')
+    const err = new LinkError('LINK_DOWN', `BTP peer ${accountId} disconnected: ${reason}`)
+    if (!drain || incomingInFlight === 0) return close(err, wsCode, 'BTP rule broken')
+    state = 'draining'
+    session.open = false
+    for (const entry of pending.entries()) report(settle(entry.requestId)!, undefined, err)
+    endDrain = () => close(err, wsCode, 'BTP rule broken')
+    drainTimer = setTimeout(endDrain, Math.min(Math.max(latestIncomingExpiry - now(), 0), BTP_DRAIN_MAX_MS))
   }
 
   function tick(): void {
@@ -389,7 +412,7 @@ export function createBtpSession(ws: WebSocket, options: BtpSessionOptions): Btp
     for (const entry of pending.entries()) {
       if (entry.deadline <= t) report(settle(entry.requestId)!, undefined, new LinkError('LINK_TIMEOUT', 'no BTP reply before the deadline'))
     }
-    if (t - lastPingAt < limits.pingIntervalMs) return
+    if (t - lastPingAt < limits.pingIntervalMs || state !== 'open') return
     if (!alive) return violation('no pong to the last ping', WS_POLICY_VIOLATION)
     alive = false
     lastPingAt = t
@@ -404,6 +427,7 @@ export function createBtpSession(ws: WebSocket, options: BtpSessionOptions): Btp
     state = 'closed'
     session.open = false
     clearInterval(timer)
+    clearTimeout(drainTimer)
     for (const entry of pending.entries()) report(settle(entry.requestId)!, undefined, err)
     if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) {
       ws.close(wsCode, reason)

@@ -7,6 +7,7 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
 import { createServer, type AddressInfo, type Socket } from 'node:net'
 import { contractPrepare, echoFulfill } from '../link-contract.js'
 import { decodePrepare, decodeReply, IlpPacketType, packetBytes } from '../../ilp/index.js'
@@ -104,7 +105,9 @@ test(`HTTP/1.1 client: ${REQUESTS} requests against mangled, chunked and cut res
   const client = createHttp1Client({ url, headers: {}, connections: 3, pipelining: 8, bodyMaxBytes: 65536, now: Date.now })
   t.after(() => client.close())
 
-  const data = Array.from({ length: REQUESTS }, (_, i) => `request ${i}`)
+  // Each request's data carries a digest of its number: a byte the peer mangled inside a Fulfill's data cannot
+  // turn it into another request's data (one flipped bit can turn "request 100" into "request 140").
+  const data = Array.from({ length: REQUESTS }, (_, i) => `request ${i} ${createHash('sha256').update(String(i)).digest('hex').slice(0, 16)}`)
   const byData = new Map(data.map((d, i) => [d, i]))
   const finished = new Array<number>(REQUESTS).fill(0)
   const outcomes = { own: 0, garbled: 0, failed: 0 }
@@ -115,7 +118,7 @@ test(`HTTP/1.1 client: ${REQUESTS} requests against mangled, chunked and cut res
       (d, i) =>
         new Promise<void>((resolve) => {
           const body = packetBytes(contractPrepare({ data: Buffer.from(d) }))
-          client.request(body, Date.now() + 3_000, (reply, err) => {
+          client.request(body, Date.now() + 6_000, (reply, err) => {
             finished[i]!++
             if (reply === undefined) {
               outcomes.failed++
@@ -142,9 +145,9 @@ test(`HTTP/1.1 client: ${REQUESTS} requests against mangled, chunked and cut res
   assert.ok(finished.every((n) => n === 1), 'every request finished exactly once')
   // A mangled response drops its connection and the requests pipelined on it (T01 upstream): many fail, each
   // with a typed error; the others get their own replies.
-  assert.ok(outcomes.own >= REQUESTS / 10, `requests got their own replies: ${JSON.stringify(outcomes)}`)
+  assert.ok(outcomes.own >= REQUESTS / 20, `requests got their own replies: ${JSON.stringify(outcomes)}`)
   assert.deepEqual([...codes].filter((c) => !['HTTP_CONNECTION_LOST', 'HTTP_BAD_RESPONSE', 'HTTP_REPLY_TIMEOUT', 'HTTP_REPLY_TOO_LARGE'].includes(c)), [])
   // And the client still works against a well-behaved answer.
-  const last = await client.post(packetBytes(contractPrepare({ data: Buffer.from('last') })), Date.now() + 3_000).catch(() => undefined)
+  const last = await client.post(packetBytes(contractPrepare({ data: Buffer.from('last') })), Date.now() + 6_000).catch(() => undefined)
   assert.ok(last === undefined || last.status === 200 || last.status >= 400)
 })

@@ -43,6 +43,7 @@ test('request head: anything the fast path must not serve is not plain', () => {
     'POST /ilp HTTP/1.1\r\nX-B\u00e4d: 1\r\n\r\n',
     'POST /ilp HTTP/1.1\r\nX-Bad\u0000: 1\r\n\r\n',
     'POST /ilp HTTP/1.1\r\n(comment): 1\r\n\r\n',
+    'POST /ilp HTTP/1.1\r\nHost: x\r\nX-A: a\u0001b\r\n\r\n', // a control character in a value
     'POST /ilp HTTP/1.1\r\nContent-Length: 0\r\n\r\n', // no Host (RFC 9112 §3.2)
     'POST /ilp HTTP/1.1\r\nHost: a\r\nHOST: b\r\n\r\n', // two
   ]) {
@@ -78,9 +79,14 @@ test('response head: status, framing and connection', () => {
   assert.equal(parse('HTTP/1.0 200 OK\r\nConnection: keep-alive\r\n\r\n').close, false)
   assert.equal(parse('HTTP/2 200\r\n\r\n').valid, false)
   assert.deepEqual(parse('HTTP/1.1 204\r\nCONTENT-LENGTH: 0\r\n\r\n'), { status: 204, contentLength: 0, chunked: false, close: false, valid: true })
-  for (const bad of ['HTTP/1.1 2000 OK', 'HTTP/1.1 20 OK', 'HTTP/1.1 099 Low', 'HTTP/1.1 2x0 OK', 'HTTP/1.1 200OK']) {
+  for (const bad of ['HTTP/1.1 2000 OK', 'HTTP/1.1 20 OK', 'HTTP/1.1 099 Low', 'HTTP/1.1 2x0 OK', 'HTTP/1.1 200OK', 'HTTP/1.1 200 O\u0001K']) {
     assert.equal(parse(`${bad}\r\nContent-Length: 0\r\n\r\n`).valid, false, bad)
   }
+  // Field lines that are not token ":" field-text: binary bytes, a name with a space, a control character.
+  for (const line of ['\u0003\u00ff:x', 'Bad Name: 1', 'X-A: a\u0000b', 'X-A: \u007f', 'X-A: a\nb', 'X-A: a\rb']) {
+    assert.equal(parse(`HTTP/1.1 200 OK\r\n${line}\r\nContent-Length: 0\r\n\r\n`).valid, false, JSON.stringify(line))
+  }
+  assert.equal(parse('HTTP/1.1 200 OK\r\nX-A: caf\u00e9\ttab\r\nContent-Length: 0\r\n\r\n').valid, true, 'obs-text and tabs are field text')
 })
 
 test('chunked bodies (RFC 9112 §7.1): incomplete at every cut, whole with extensions and trailers, bounded', () => {

@@ -32,6 +32,17 @@ export interface RequestHead {
 const TCHAR = new Uint8Array(128)
 for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TCHAR[c.charCodeAt(0)] = 1
 
+/**
+ * A control character other than tab, CR and LF: none may appear in a head (RFC 9110 §5.5, field values and
+ * reason phrases are visible characters, obs-text, space and tab). Binary bytes are the usual sign of a
+ * misframed message. One regular expression over the whole head (native, no loop per character); CR and LF are
+ * checked per line: only as the CRLF that ends it.
+ */
+const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/
+
+/** The line that starts at `at` and ends at `lineEnd` (its CRLF) has no other CR or LF. */
+const cleanLine = (text: string, at: number, lineEnd: number): boolean => text.indexOf('\r', at) === lineEnd && text.indexOf('\n', at) === lineEnd + 1
+
 /** `text[from, to)` is a non-empty token. */
 function isToken(text: string, from: number, to: number): boolean {
   for (let i = from; i < to; i++) {
@@ -72,7 +83,7 @@ export function parseRequestHead(buf: Buffer, start: number, end: number): Reque
     contentLength: -1,
     authorization: '',
     contentType: '',
-    plain: wellFormed && lineEnd === targetEnd + 9 && text.startsWith('HTTP/1.1', targetEnd + 1),
+    plain: wellFormed && lineEnd === targetEnd + 9 && text.startsWith('HTTP/1.1', targetEnd + 1) && !CONTROL.test(text) && cleanLine(text, 0, lineEnd),
   }
   let hosts = 0
   for (let at = lineEnd + 2; at < text.length; at = lineEnd + 2) {
@@ -81,7 +92,7 @@ export function parseRequestHead(buf: Buffer, start: number, end: number): Reque
     // Lines without a colon, obs-fold (a line starting with whitespace), whitespace before the colon and any other
     // byte that cannot be in a field name are not ours to interpret: node:http answers them (400), so a request
     // is accepted or refused alike whichever path reads it.
-    if (colon <= at || colon > lineEnd || !isToken(text, at, colon)) {
+    if (colon <= at || colon > lineEnd || !isToken(text, at, colon) || !cleanLine(text, at, lineEnd)) {
       head.plain = false
       continue
     }
@@ -169,12 +180,20 @@ export function parseResponseHead(buf: Buffer, start: number, end: number): Resp
     contentLength: -1,
     chunked: false,
     close: http10,
-    valid: (http11 || http10) && status >= 100 && (lineEnd === 12 || (lineEnd > 12 && text.charCodeAt(12) === 32)),
+    valid:
+      (http11 || http10) &&
+      status >= 100 &&
+      (lineEnd === 12 || (lineEnd > 12 && text.charCodeAt(12) === 32)) &&
+      !CONTROL.test(text) &&
+      cleanLine(text, 0, lineEnd),
   }
+  // Every field line must be a token, a colon and field text: a response head that is not exactly that is not read
+  // as one (a body cut short or too long makes the next head begin inside binary bytes; read leniently, such a
+  // head could reach into the following response and hand its body to the wrong request).
   for (let at = lineEnd + 2; at < text.length; at = lineEnd + 2) {
     lineEnd = text.indexOf('\r\n', at)
     const colon = text.indexOf(':', at)
-    if (colon <= at || colon > lineEnd) {
+    if (colon <= at || colon > lineEnd || !isToken(text, at, colon) || !cleanLine(text, at, lineEnd)) {
       head.valid = false
       continue
     }

@@ -12,6 +12,12 @@ export function mulberry32(seed: number): () => number {
   }
 }
 
+/** An integer in [0, n) from a mulberry32 stream seeded with `seed`: picks for mutations and chunk sizes. */
+export function picker(seed: number): (n: number) => number {
+  const rand = mulberry32(seed)
+  return (n) => Math.floor(rand() * n)
+}
+
 /** Byte values that sit on OER boundaries (length forms, VarUInt widths, sign bits). */
 const BOUNDARY_BYTES = [0x00, 0x01, 0x7f, 0x80, 0x81, 0x82, 0x88, 0xff]
 

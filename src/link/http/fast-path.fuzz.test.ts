@@ -6,6 +6,7 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { picker } from '../../../test/support/fuzz.js'
 import { connect } from 'node:net'
 import { contractPrepare, echoFulfill } from '../link-contract.js'
 import { createTokenAuthenticator } from '../tokens.js'
@@ -17,18 +18,6 @@ const TOKEN = 'token-of-a-0123456789abcdef0123456789abcdef'
 const CASES = 400
 const AT_ONCE = 25
 
-/** xorshift32: small, seeded, good enough to pick mutations. */
-function rng(seed: number): (n: number) => number {
-  let x = seed >>> 0 || 1
-  return (n) => {
-    x ^= x << 13
-    x >>>= 0
-    x ^= x >>> 17
-    x ^= x << 5
-    x >>>= 0
-    return x % n
-  }
-}
 
 let sequence = 0
 /** The seed of the case whose requests are being made (in the data: a lost one names its case). */
@@ -162,7 +151,7 @@ test(`HTTP listener: ${CASES} mangled pipelined requests get well-formed respons
     await Promise.all(
       Array.from({ length: Math.min(AT_ONCE, CASES - first + 1) }, async (_, i) => {
         const seed = 0x9e3779b9 ^ (first + i)
-        const pick = rng(seed)
+        const pick = picker(seed)
         currentSeed = seed
         const bytes = Buffer.concat([validRequest(), mutate(validRequest(pick(2) === 0 ? '/ilp' : '/accounts/a/ilp'), pick), validRequest()])
         for (const status of checkResponses(await exchange(port, bytes, pick), seed, fulfilled)) seen.set(status, (seen.get(status) ?? 0) + 1)
@@ -176,6 +165,6 @@ test(`HTTP listener: ${CASES} mangled pipelined requests get well-formed respons
   const madeUp = fulfilled.filter((f) => !handled.includes(f))
   assert.deepEqual({ lost, madeUp }, { lost: [], madeUp: [] }, 'each handled Prepare fulfilled, once, and nothing else')
   assert.ok((seen.get(200) ?? 0) >= CASES, `the valid request before the mangled one is always answered: ${JSON.stringify([...seen])}`)
-  const after = await exchange(port, validRequest(), rng(1))
+  const after = await exchange(port, validRequest(), picker(1))
   assert.deepEqual(checkResponses(after, 0), [200])
 })

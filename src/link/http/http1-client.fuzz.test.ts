@@ -7,6 +7,7 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { picker } from '../../../test/support/fuzz.js'
 import { createHash } from 'node:crypto'
 import { createServer, type AddressInfo, type Socket } from 'node:net'
 import { contractPrepare, echoFulfill } from '../link-contract.js'
@@ -16,17 +17,6 @@ import { headEnd, parseRequestHead } from './http1.js'
 
 const REQUESTS = 600
 
-function rng(seed: number): (n: number) => number {
-  let x = seed >>> 0 || 1
-  return (n) => {
-    x ^= x << 13
-    x >>>= 0
-    x ^= x >>> 17
-    x ^= x << 5
-    x >>>= 0
-    return x % n
-  }
-}
 
 /** The response to one request, mangled one time in four. */
 function response(body: Buffer, pick: (n: number) => number): Buffer {
@@ -57,7 +47,7 @@ function response(body: Buffer, pick: (n: number) => number): Buffer {
 }
 
 test(`HTTP/1.1 client: ${REQUESTS} requests against mangled, chunked and cut responses finish once each, never with another request's reply`, async (t) => {
-  const pick = rng(0x2545f491)
+  const pick = picker(0x2545f491)
   const sockets = new Set<Socket>()
   const server = createServer((socket) => {
     sockets.add(socket)

@@ -193,7 +193,7 @@ export function createFastPath(options: FastPathOptions): FastPath {
     if (c.state === 'paused') resume(c)
     else if (c.state === 'handing-over') handOver(c)
     else if (c.state === 'closing') lingeringClose(c.socket)
-    else if (c.state === 'reading' && c.peerEnded && c.replies.length === 0 && c.out.messages === 0) {
+    else if (c.state === 'reading' && c.peerEnded) {
       // Everything the peer sent is answered (a request it left unfinished never will be): our side closes too.
       c.state = 'done'
       connections.delete(c)

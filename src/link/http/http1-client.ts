@@ -135,8 +135,9 @@ export function createHttp1Client(options: Http1ClientOptions): Http1Client {
 
   /** Writes the request straight into the connection's batch: head, then the body (patched when forwarded). */
   function encode(c: Connection, exchange: Exchange): void {
-    if (options.authorization !== undefined && options.authorization() !== authorization) {
-      authorization = options.authorization()
+    const current = options.authorization?.()
+    if (current !== authorization) {
+      authorization = current
       requestHead = headHead(authorization)
     }
     const { body } = exchange

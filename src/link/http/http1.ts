@@ -133,9 +133,8 @@ export function parseRequestHead(buf: Buffer, start: number, end: number): Reque
 
 /** A Connection value that is exactly `keep-alive`, in any case, with optional whitespace around it. */
 function isKeepAlive(text: string, from: number, to: number): boolean {
-  while (from < to && (text.charCodeAt(from) === 32 || text.charCodeAt(from) === 9)) from++
-  while (to > from && (text.charCodeAt(to - 1) === 32 || text.charCodeAt(to - 1) === 9)) to--
-  return to - from === 10 && isName(text, from, 'keep-alive')
+  const value = fieldValue(text, from, to)
+  return value.length === 10 && isName(value, 0, 'keep-alive')
 }
 
 /** A field value without the optional whitespace around it (§5.5). */

@@ -5,7 +5,8 @@
  * keep-alive connections with many requests in flight. In `sync` mode (draft 2, what deployed peers speak) the
  * reply is the 200 body, and the requests go through our HTTP/1.1 client (http1-client.ts: 64 connections with one
  * request each, or with `pipelining` > 1 a few connections carrying that many each); it measured ~10 µs of CPU
- * per packet cheaper than undici. With `http2` they go over HTTP/2 instead (http2-client.ts), a stream each. In `async` mode (draft 3) the request goes through undici and carries
+ * per packet cheaper than undici. With `http2` they go over HTTP/2 instead (http2-client.ts), a stream each. In
+ * `async` mode (draft 3) the request goes through undici and carries
  * Callback-Url and Request-Id, the peer answers 202, and its reply arrives later at our server's callback path
  * (first reply per id wins).
  * Incoming: the shared HttpLinkServer hands this account's Prepares to the handler set by `handle`.

@@ -267,10 +267,13 @@ export async function createHttpLinkServer(options: HttpLinkServerOptions): Prom
           // HTTP/1.1: the rest of the body is not read, so the connection cannot carry another request. HTTP/2
           // ends just the stream (and has no Connection field).
           if (req.httpVersionMajor === 1) {
+            const socket = req.socket
             res.setHeader('connection', 'close')
-            lastRequestCame.add(req.socket)
-          }
-          res.once('finish', () => req.destroy())
+            lastRequestCame.add(socket)
+            // The unread body stays unread: a lingering close, so that the reset it would cause cannot cost the
+            // peer the replies written before this one.
+            res.once('finish', () => lingeringClose(socket))
+          } else res.once('finish', () => req.destroy())
         }
         send(res, err.status, err.message)
         return
@@ -287,11 +290,11 @@ export async function createHttpLinkServer(options: HttpLinkServerOptions): Prom
     connectionsCheckingInterval: Math.min(30_000, Math.max(5, Math.floor(requestReceiveTimeoutMs / 2))),
     requireHostHeader: false, // checked in serveRequest
   }, serveRequest)
-  // A request node:http cannot parse: as its own default handler does, a status that says why when nothing has
-  // been written on the connection yet (431 head too large, 408 too slow, else 400), then the close.
   // The sockets allow half-open connections (see fast-path.ts): node:http then answers the requests it has read
   // before it closes its side, instead of dropping them (its httpAllowHalfOpen, a Server field since Node 0.x).
   ;(server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true
+  // A request node:http cannot parse: as its own default handler does, a status that says why when nothing has
+  // been written on the connection yet (431 head too large, 408 too slow, else 400), then the close.
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     if (closeWhenAnswered.has(socket)) return // the parser's later errors on the same connection
     closeWhenAnswered.add(socket)
@@ -333,7 +336,6 @@ export async function createHttpLinkServer(options: HttpLinkServerOptions): Prom
     route: fastRouter.route,
     handOver(socket, rest) {
       if (isHttp2Preface(rest)) {
-        socket.removeAllListeners('data')
         http2.emit('connection', withBytesFirst(socket, rest))
         socket.resume()
         return
